@@ -1,0 +1,254 @@
+import type { DiagnosticSink } from '../diagnostics/diagnostic.js';
+import type { Activation, FamilyIR, NetworkIR, StageIR, VariantIR } from '../ir/ir.js';
+import type { Block, BlockLayer, ConvRole, LinearLayer, ScaledStage, Shape, Stage, VariantGraph } from './graph.js';
+import { convLayer, linearLayer, seLayer } from './layers.js';
+import { activationBytes, BYTES_PER_VALUE, shapeBytes } from './memory.js';
+import { makeDivisible, scaleRepeats } from './rounding.js';
+
+export interface GraphLimits {
+  /** Refuse variants with more trainable parameters than this. */
+  maxParams: number;
+  /** Refuse variants whose activations (float32, one image, all layer outputs) exceed this. */
+  maxActivationBytes: number;
+  /** Refuse variants with more blocks than this. */
+  maxBlocks: number;
+}
+
+export const DEFAULT_LIMITS: GraphLimits = {
+  maxParams: 2e9,
+  maxActivationBytes: 64 * 2 ** 30,
+  maxBlocks: 10_000,
+};
+
+function scaleChannels(c: number, net: NetworkIR, width: number, fixed: boolean): number {
+  if (fixed) return c;
+  const { divisor, min, limit } = net.rounding.channels;
+  return makeDivisible(c * width, divisor, min, limit);
+}
+
+/** Width and depth scaling of one stage; cheap, no layers built. */
+export function scaleStage(s: StageIR, net: NetworkIR, v: Pick<VariantIR, 'width' | 'depth'>): ScaledStage {
+  const ch = (c: number) => scaleChannels(c, net, v.width, s.fixedWidth);
+  return {
+    block: s.block,
+    kernel: s.kernel,
+    stride: s.stride,
+    expand: s.expand,
+    channels: ch(s.channels),
+    repeats: s.fixedDepth ? s.repeats : scaleRepeats(s.repeats, v.depth, net.rounding.repeats),
+    se: s.se,
+    act: s.act ?? net.activation,
+    skip: s.skip,
+    mid: s.mid === null ? null : ch(s.mid),
+    expandFrom: s.expandFrom === null ? null : ch(s.expandFrom),
+    baseChannels: s.channels,
+    baseRepeats: s.repeats,
+  };
+}
+
+interface BlockArgs {
+  stage: ScaledStage;
+  stageIndex: number;
+  index: number;
+  globalIndex: number;
+  totalBlocks: number;
+  inShape: Shape;
+  net: NetworkIR;
+}
+
+/** Expanded channels: explicit `mid`, or make_divisible(base · e) with base the input or `expand_from`. */
+function midChannels(s: ScaledStage, inChannels: number, net: NetworkIR): number {
+  if (s.mid !== null) return s.mid;
+  if (s.block === 'ds_conv' || s.block === 'conv') return inChannels;
+  const base = s.expandFrom ?? inChannels;
+  const { divisor, min, limit } = net.rounding.channels;
+  return makeDivisible(base * s.expand, divisor, min, limit);
+}
+
+function squeezeChannels(s: ScaledStage, inChannels: number, mid: number, net: NetworkIR): number {
+  const base = net.se.squeezeFrom === 'input' ? inChannels : mid;
+  const raw = Math.floor(base * s.se!);
+  return net.se.divisor === null ? Math.max(1, raw) : makeDivisible(raw, net.se.divisor);
+}
+
+/**
+ * The layers of one block, named as torchvision names them
+ * (`features.<stage>.<i>.block.<j>`; j counts the parts that exist).
+ */
+export function buildBlock(a: BlockArgs): Block {
+  const { stage: s, net } = a;
+  const name = `features.${a.stageIndex}.${a.index}`;
+  const stride = a.index === 0 ? s.stride : 1;
+  const inC = a.inShape[0];
+  const mid = midChannels(s, inC, net);
+  const layers: BlockLayer[] = [];
+  let shape = a.inShape;
+  const part = () => `${name}.block.${layers.length}`;
+  const conv = (role: ConvRole, outChannels: number, kernel: number, st: number, act: Activation, depthwise = false) => {
+    const l = convLayer({ name: part(), role, inShape: shape, outChannels, kernel, stride: st, depthwise, padding: net.padding, norm: net.norm, act });
+    layers.push(l);
+    shape = l.outShape;
+  };
+  const se = () => {
+    if (s.se === null) return;
+    const l = seLayer(part(), shape, squeezeChannels(s, inC, mid, net), net.se.act ?? s.act, net.se.gate);
+    layers.push(l);
+  };
+  switch (s.block) {
+    case 'mbconv':
+    case 'ds_conv':
+      if (mid !== inC) conv('expand', mid, 1, 1, s.act);
+      conv('depthwise', mid, s.kernel, stride, s.act, true);
+      se();
+      conv('project', s.channels, 1, 1, 'identity');
+      break;
+    case 'fused_mbconv':
+      if (s.expand === 1 && s.mid === null) {
+        // torchvision FusedMBConv with expand ratio 1: one k×k conv with activation.
+        conv('fused', s.channels, s.kernel, stride, s.act);
+        se();
+      } else {
+        conv('fused', mid, s.kernel, stride, s.act);
+        se();
+        conv('project', s.channels, 1, 1, 'identity');
+      }
+      break;
+    case 'edge_residual':
+      conv('fused', mid, s.kernel, stride, s.act);
+      se();
+      conv('project', s.channels, 1, 1, 'identity');
+      break;
+    case 'conv':
+      conv('conv', s.channels, s.kernel, stride, s.act);
+      break;
+  }
+  const possible = stride === 1 && inC === s.channels;
+  return {
+    name,
+    type: s.block,
+    index: a.index,
+    globalIndex: a.globalIndex,
+    inShape: a.inShape,
+    outShape: shape,
+    mid,
+    layers,
+    residual: s.skip !== 'off' && possible,
+    dropPath: (net.dropPath * a.globalIndex) / a.totalBlocks,
+  };
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** Pooled features, hidden features and logits. */
+export function classifierBytes(features: number, hidden: LinearLayer | null, linear: LinearLayer): number {
+  return (features + (hidden?.outFeatures ?? 0) + linear.outFeatures) * BYTES_PER_VALUE;
+}
+
+/**
+ * Scale one variant into its layer graph. Sizes are checked on two blocks per
+ * stage (the rest repeat the second) before any other layer is built.
+ */
+export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSink, limits: GraphLimits = DEFAULT_LIMITS): VariantGraph | undefined {
+  const net = v.network;
+  const at = v.range;
+  const who = `variant \`${v.name}\``;
+  const stemIR = net.stem!;
+  const stemChannels = scaleChannels(stemIR.channels, net, v.width, stemIR.fixedWidth);
+  const scaled = net.stages.map((s) => scaleStage(s, net, v));
+
+  const totalStride = stemIR.stride * scaled.reduce((p, s) => p * s.stride, 1) * (net.head?.stride ?? 1);
+  if (v.resolution < totalStride) {
+    sink.error('E040', at, `${who}: resolution ${v.resolution} is smaller than the network's total stride ${totalStride}`, `use a resolution of at least ${totalStride}`);
+    return undefined;
+  }
+  const totalBlocks = sum(scaled.map((s) => s.repeats));
+  if (totalBlocks > limits.maxBlocks) {
+    sink.error('E043', at, `${who} has ${totalBlocks} blocks, more than the limit of ${limits.maxBlocks}`, 'check the depth multiplier and the repeats');
+    return undefined;
+  }
+
+  const input: Shape = [net.inputChannels, v.resolution, v.resolution];
+  const stem = convLayer({ name: 'features.0', role: 'stem', inShape: input, outChannels: stemChannels, kernel: stemIR.kernel, stride: stemIR.stride, padding: net.padding, norm: net.norm, act: stemIR.act ?? net.activation });
+
+  // Pre-flight: first and second block of each stage stand for all of them.
+  let shape = stem.outShape;
+  let params = stem.params;
+  let bytes = shapeBytes(input) + activationBytes([stem]).total;
+  let globalIndex = 0;
+  const samples: Block[][] = [];
+  for (const [i, s] of scaled.entries()) {
+    const args = { stage: s, stageIndex: i + 1, totalBlocks, net };
+    const first = buildBlock({ ...args, index: 0, globalIndex, inShape: shape });
+    const rest = s.repeats > 1 ? buildBlock({ ...args, index: 1, globalIndex: globalIndex + 1, inShape: first.outShape }) : undefined;
+    const figures = (b: Block) => ({ params: sum(b.layers.map((l) => l.params)), bytes: activationBytes(b.layers).total });
+    const f1 = figures(first);
+    const f2 = rest ? figures(rest) : { params: 0, bytes: 0 };
+    params += f1.params + (s.repeats - 1) * f2.params;
+    bytes += f1.bytes + (s.repeats - 1) * f2.bytes;
+    samples.push(rest ? [first, rest] : [first]);
+    shape = first.outShape;
+    globalIndex += s.repeats;
+    const stageIR = net.stages[i]!;
+    if (stageIR.skip === 'on' && [first, rest].some((b) => b !== undefined && !b.residual)) {
+      sink.error('E044', stageIR.range, `${who}: \`skip on\` needs stride 1 and equal input and output channels`, `stage ${i + 1} goes from ${first.inShape[0]} to ${s.channels} channels with stride ${s.stride}; use \`skip auto\``);
+      return undefined;
+    }
+  }
+  const headIR = net.head;
+  const head = headIR
+    ? convLayer({ name: `features.${scaled.length + 1}`, role: 'head', inShape: shape, outChannels: scaleChannels(headIR.channels, net, v.width, headIR.fixedWidth), kernel: headIR.kernel, stride: headIR.stride, padding: net.padding, norm: net.norm, act: headIR.act ?? net.activation })
+    : null;
+  const features = (head?.outShape ?? shape)[0];
+  const hidden = net.classifier.hidden === null ? null : linearLayer('classifier.0', features, net.classifier.hidden, net.classifier.act ?? net.activation);
+  const linear = linearLayer(hidden ? 'classifier.3' : 'classifier.1', hidden?.outFeatures ?? features, net.classes, 'identity');
+  for (const l of [head, hidden, linear]) params += l?.params ?? 0;
+  bytes += (head ? shapeBytes(head.outShape) : 0) + classifierBytes(features, hidden, linear);
+  if (params > limits.maxParams) {
+    sink.error('E041', at, `${who} would have ${Math.round(params).toLocaleString('en-US')} parameters, more than the limit of ${limits.maxParams.toLocaleString('en-US')}`, 'check the width multiplier and the channel counts');
+    return undefined;
+  }
+  if (bytes > limits.maxActivationBytes) {
+    const gib = (x: number) => (x / 2 ** 30).toFixed(1);
+    sink.error('E042', at, `${who} would need ${gib(bytes)} GiB of activations for one image, more than the limit of ${gib(limits.maxActivationBytes)} GiB`, 'check the resolution; the limit is set with --max-activation-mib');
+    return undefined;
+  }
+
+  // Materialise every block.
+  const stages: Stage[] = [];
+  shape = stem.outShape;
+  globalIndex = 0;
+  for (const [i, s] of scaled.entries()) {
+    const blocks: Block[] = [];
+    const inShape = shape;
+    for (let b = 0; b < s.repeats; b++) {
+      const block = samples[i]![b] ?? buildBlock({ stage: s, stageIndex: i + 1, index: b, globalIndex, totalBlocks, inShape: shape, net });
+      blocks.push(block);
+      shape = block.outShape;
+      globalIndex++;
+    }
+    stages.push({ index: i + 1, config: s, inShape, outShape: shape, blocks });
+  }
+
+  return {
+    family: family.name,
+    variant: v.name,
+    phi: v.phi,
+    width: v.width,
+    depth: v.depth,
+    resolution: v.resolution,
+    input,
+    classes: net.classes,
+    padding: net.padding,
+    norm: net.norm,
+    dropPath: net.dropPath,
+    stem,
+    stages,
+    head,
+    classifier: { poolShape: [features, 1, 1], hidden, dropout: net.classifier.dropout, linear },
+  };
+}
+
+/** Every variant's graph; a variant that fails its checks is left out with a diagnostic. */
+export function buildFamily(family: FamilyIR, sink: DiagnosticSink, limits: GraphLimits = DEFAULT_LIMITS): VariantGraph[] {
+  return family.variants.flatMap((v) => buildVariant(family, v, sink, limits) ?? []);
+}

@@ -1,0 +1,128 @@
+import type { Activation, BlockType, NormIR, Padding, SkipMode } from '../ir/ir.js';
+
+// The concrete layer graph of one variant: every channel count, repeat and
+// shape resolved. Each layer carries its own intrinsic figures (parameters,
+// BatchNorm buffers, multiply-accumulates), so consumers only aggregate.
+
+/** [channels, height, width] for one image. */
+export type Shape = [number, number, number];
+
+export interface LayerFigures {
+  /** Trainable parameters, BatchNorm γ and β included. */
+  params: number;
+  /** BatchNorm running mean and variance (buffers, not parameters). */
+  bnBuffers: number;
+  /** Multiply-accumulates for one image: conv out·(in/groups)·k², linear in·out. */
+  macs: number;
+}
+
+export type ConvRole = 'stem' | 'expand' | 'depthwise' | 'fused' | 'project' | 'conv' | 'head';
+
+export interface ConvLayer extends LayerFigures {
+  op: 'conv';
+  role: ConvRole;
+  /** torchvision state_dict prefix, e.g. `features.2.0.block.1`. */
+  name: string;
+  inShape: Shape;
+  outShape: Shape;
+  kernel: number;
+  stride: number;
+  groups: number;
+  /** [top, bottom, left, right]. */
+  padding: [number, number, number, number];
+  bias: boolean;
+  norm: NormIR | null;
+  act: Activation;
+}
+
+/** Squeeze-excitation: global pool → 1×1 conv (+bias) → act → 1×1 conv (+bias) → gate → multiply. */
+export interface SeLayer extends LayerFigures {
+  op: 'se';
+  role: 'se';
+  name: string;
+  inShape: Shape;
+  outShape: Shape;
+  squeeze: number;
+  act: Activation;
+  gate: Activation;
+}
+
+export type BlockLayer = ConvLayer | SeLayer;
+
+export interface Block {
+  name: string;
+  type: BlockType;
+  /** Index inside its stage. */
+  index: number;
+  /** Index over all blocks of the network, for the stochastic-depth schedule. */
+  globalIndex: number;
+  inShape: Shape;
+  outShape: Shape;
+  /** Expanded (mid) channels. */
+  mid: number;
+  layers: BlockLayer[];
+  residual: boolean;
+  /** Stochastic-depth drop probability (training only). */
+  dropPath: number;
+}
+
+/** A stage's configuration after width and depth scaling. */
+export interface ScaledStage {
+  block: BlockType;
+  kernel: number;
+  stride: number;
+  expand: number;
+  channels: number;
+  repeats: number;
+  se: number | null;
+  act: Activation;
+  skip: SkipMode;
+  mid: number | null;
+  expandFrom: number | null;
+  baseChannels: number;
+  baseRepeats: number;
+}
+
+export interface Stage {
+  /** torchvision `features` index: the stem is 0, stages 1…N, the head N+1. */
+  index: number;
+  config: ScaledStage;
+  inShape: Shape;
+  outShape: Shape;
+  blocks: Block[];
+}
+
+export interface LinearLayer extends LayerFigures {
+  op: 'linear';
+  name: string;
+  inFeatures: number;
+  outFeatures: number;
+  act: Activation;
+}
+
+export interface Classifier {
+  /** Global average pool of the last feature map. */
+  poolShape: Shape;
+  hidden: LinearLayer | null;
+  /** Dropout probability before the final linear layer. */
+  dropout: number;
+  linear: LinearLayer;
+}
+
+export interface VariantGraph {
+  family: string;
+  variant: string;
+  phi: number | null;
+  width: number;
+  depth: number;
+  resolution: number;
+  input: Shape;
+  classes: number;
+  padding: Padding;
+  norm: NormIR;
+  dropPath: number;
+  stem: ConvLayer;
+  stages: Stage[];
+  head: ConvLayer | null;
+  classifier: Classifier;
+}

@@ -1,0 +1,154 @@
+import type { Range } from '../diagnostics/diagnostic.js';
+
+// The Family IR: a base network, its scaling rules and its variants, every
+// default resolved and every value checked. Later stages trust it.
+
+export const ACTIVATIONS = ['relu', 'relu6', 'silu', 'hardswish', 'hardsigmoid', 'sigmoid', 'gelu', 'identity'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+/** Other spellings users bring from PyTorch, Keras and timm. */
+export const ACTIVATION_ALIASES: Record<string, Activation> = {
+  swish: 'silu',
+  hswish: 'hardswish',
+  hard_swish: 'hardswish',
+  hsigmoid: 'hardsigmoid',
+  hard_sigmoid: 'hardsigmoid',
+  none: 'identity',
+  linear: 'identity',
+};
+
+export const BLOCK_TYPES = ['mbconv', 'fused_mbconv', 'edge_residual', 'ds_conv', 'conv'] as const;
+export type BlockType = (typeof BLOCK_TYPES)[number];
+/** timm's one- and two-letter block codes. */
+export const BLOCK_ALIASES: Record<string, BlockType> = {
+  ir: 'mbconv',
+  fused: 'fused_mbconv',
+  er: 'edge_residual',
+  ds: 'ds_conv',
+  cn: 'conv',
+};
+
+export type Padding = 'symmetric' | 'same';
+export type RepeatRounding = 'ceil' | 'floor' | 'round';
+export type SkipMode = 'auto' | 'on' | 'off';
+
+export interface NormIR {
+  eps: number;
+  momentum: number;
+}
+
+export interface RoundingIR {
+  channels: { divisor: number; min: number; limit: number };
+  repeats: RepeatRounding;
+  resolution: { divisor: number };
+}
+
+export interface SeIR {
+  squeezeFrom: 'input' | 'expanded';
+  /** Round squeeze channels with make_divisible(·, divisor); null: max(1, ·). */
+  divisor: number | null;
+  /** Inner activation; null: the network's activation. */
+  act: Activation | null;
+  gate: Activation;
+}
+
+export interface ConvIR {
+  kernel: number;
+  stride: number;
+  channels: number;
+  act: Activation | null;
+  fixedWidth: boolean;
+  range: Range;
+}
+
+export interface StageIR {
+  block: BlockType;
+  kernel: number;
+  stride: number;
+  /** Expansion ratio; 1 when the block has none. */
+  expand: number;
+  channels: number;
+  repeats: number;
+  /** Squeeze-excitation ratio, null for none. */
+  se: number | null;
+  act: Activation | null;
+  skip: SkipMode;
+  /** Explicit expanded channels (width-scaled), overriding `expand`. */
+  mid: number | null;
+  /** Expanded channels = make_divisible(round(expandFrom) · expand) instead of the block input. */
+  expandFrom: number | null;
+  fixedWidth: boolean;
+  fixedDepth: boolean;
+  range: Range;
+}
+
+export interface ClassifierIR {
+  dropout: number;
+  hidden: number | null;
+  act: Activation | null;
+}
+
+export interface NetworkIR {
+  inputChannels: number;
+  classes: number;
+  /** Base resolution; null when each variant sets its own. */
+  resolution: number | null;
+  width: number;
+  depth: number;
+  activation: Activation;
+  norm: NormIR;
+  padding: Padding;
+  rounding: RoundingIR;
+  se: SeIR;
+  stem: ConvIR | null;
+  head: ConvIR | null;
+  classifier: ClassifierIR;
+  dropPath: number;
+  stages: StageIR[];
+}
+
+export interface CompoundIR {
+  alpha: number;
+  beta: number;
+  gamma: number;
+  range: Range;
+}
+
+export interface VariantIR {
+  name: string;
+  range: Range;
+  phi: number | null;
+  width: number;
+  depth: number;
+  resolution: number;
+  /** The base network with this variant's overrides applied. */
+  network: NetworkIR;
+}
+
+export interface FamilyIR {
+  name: string;
+  file: string;
+  range: Range;
+  compound: CompoundIR | null;
+  base: NetworkIR;
+  variants: VariantIR[];
+}
+
+export function defaultNetwork(): NetworkIR {
+  return {
+    inputChannels: 3,
+    classes: 1000,
+    resolution: null,
+    width: 1,
+    depth: 1,
+    activation: 'silu',
+    norm: { eps: 1e-5, momentum: 0.1 },
+    padding: 'symmetric',
+    rounding: { channels: { divisor: 8, min: 8, limit: 0.9 }, repeats: 'ceil', resolution: { divisor: 1 } },
+    se: { squeezeFrom: 'input', divisor: null, act: null, gate: 'sigmoid' },
+    stem: null,
+    head: null,
+    classifier: { dropout: 0, hidden: null, act: null },
+    dropPath: 0,
+    stages: [],
+  };
+}

@@ -1,0 +1,140 @@
+import { createToken, Lexer, type TokenType } from 'chevrotain';
+
+// Line-insensitive: statements need no terminator because no option keyword
+// inside a statement can start another statement (the parser relies on this).
+
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
+export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n]*/, group: Lexer.SKIPPED });
+export const BlockComment = createToken({
+  name: 'BlockComment',
+  pattern: /\/\*[^*]*\*+(?:[^/*][^*]*\*+)*\//,
+  group: Lexer.SKIPPED,
+  line_breaks: true,
+});
+
+/** Any token that can stand as an argument: the parser's error productions consume these. */
+export const Word = createToken({ name: 'Word', pattern: Lexer.NA });
+
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [Word] });
+
+/** timm-style compact attributes: k3 (kernel) s2 (stride) e6 (expand) c24 (channels) n2 (repeats). */
+export const Compact = createToken({
+  name: 'Compact',
+  pattern: /[ksecn]\d+(?:\.\d+)?/,
+  longer_alt: Identifier,
+  categories: [Word],
+});
+
+export const NumberLiteral = createToken({
+  name: 'NumberLiteral',
+  pattern: /-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/,
+  categories: [Word],
+});
+
+export const LCurly = createToken({ name: 'LCurly', pattern: /\{/, label: "'{'" });
+export const RCurly = createToken({ name: 'RCurly', pattern: /\}/, label: "'}'" });
+
+const keywords: TokenType[] = [];
+let optionKeywords = false;
+function keyword(word: string): TokenType {
+  const name = 'Kw_' + word;
+  const categories = optionKeywords ? [Word] : [];
+  const t = createToken({ name, pattern: new RegExp(word), longer_alt: Identifier, label: `'${word}'`, categories });
+  keywords.push(t);
+  return t;
+}
+
+// Statement keywords (start a statement).
+export const Family = keyword('family');
+export const Variant = keyword('variant');
+export const CompoundKw = keyword('compound');
+export const Input = keyword('input');
+export const Classes = keyword('classes');
+export const ActivationKw = keyword('activation');
+export const Norm = keyword('norm');
+export const Padding = keyword('padding');
+export const Round = keyword('round');
+export const Se = keyword('se');
+export const Stem = keyword('stem');
+export const Stage = keyword('stage');
+export const Head = keyword('head');
+export const Classifier = keyword('classifier');
+export const DropPath = keyword('drop_path');
+export const Width = keyword('width');
+export const Depth = keyword('depth');
+export const Resolution = keyword('resolution');
+export const Phi = keyword('phi');
+export const Dropout = keyword('dropout');
+
+// Option keywords (only inside a statement): they are Words, so a stray one is
+// absorbed by the parser's error productions instead of derailing the parse.
+optionKeywords = true;
+export const Alpha = keyword('alpha');
+export const Beta = keyword('beta');
+export const Gamma = keyword('gamma');
+export const Channels = keyword('channels');
+export const Batch = keyword('batch');
+export const Eps = keyword('eps');
+export const Momentum = keyword('momentum');
+export const Divisor = keyword('divisor');
+export const Min = keyword('min');
+export const Limit = keyword('limit');
+export const Repeats = keyword('repeats');
+export const Squeeze = keyword('squeeze');
+export const From = keyword('from');
+export const Act = keyword('act');
+export const Gate = keyword('gate');
+export const Conv = keyword('conv');
+export const Hidden = keyword('hidden');
+export const None = keyword('none');
+export const Mid = keyword('mid');
+export const ExpandFrom = keyword('expand_from');
+export const Skip = keyword('skip');
+export const FixedWidth = keyword('fixed_width');
+export const FixedDepth = keyword('fixed_depth');
+
+/** Keywords that begin a statement: used for "did you mean" hints. */
+export const STATEMENT_KEYWORDS = [
+  'family', 'variant', 'compound', 'input', 'classes', 'activation', 'norm', 'padding', 'round', 'se',
+  'stem', 'stage', 'head', 'classifier', 'drop_path', 'width', 'depth', 'resolution', 'phi', 'dropout',
+] as const;
+
+/** Longest keywords first so that e.g. `expand_from` is never cut short by a prefix. */
+const keywordsLongestFirst = [...keywords].sort(
+  (a, b) => String(b.PATTERN).length - String(a.PATTERN).length,
+);
+
+export const KEYWORDS: readonly TokenType[] = keywords;
+
+export const allTokens: TokenType[] = [
+  Word,
+  WhiteSpace,
+  LineComment,
+  BlockComment,
+  LCurly,
+  RCurly,
+  NumberLiteral,
+  Compact,
+  ...keywordsLongestFirst,
+  Identifier,
+];
+
+export const effnetLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
+
+/** How a token type reads in a message: `stage`, `{`, a number, a name. */
+export function describeToken(t: TokenType): string {
+  switch (t.name) {
+    case 'Identifier':
+      return 'a name';
+    case 'NumberLiteral':
+      return 'a number';
+    case 'Compact':
+      return 'an attribute such as `k3`';
+    case 'Word':
+      return 'a word';
+    case 'EOF':
+      return 'end of input';
+    default:
+      return '`' + (t.LABEL ?? t.name).replace(/^'|'$/g, '') + '`';
+  }
+}

@@ -1,0 +1,329 @@
+import { CstParser, type IParserErrorMessageProvider, type TokenType } from 'chevrotain';
+import * as T from '../lexer/tokens.js';
+
+function expectedList(types: TokenType[]): string {
+  const names = [...new Set(types.map(T.describeToken))];
+  return names.length <= 1 ? (names[0] ?? 'nothing') : names.slice(0, -1).join(', ') + ' or ' + names.at(-1);
+}
+
+/** Messages carry only the expected set; parse.ts words the diagnostic itself. */
+const expectedOnly: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage: ({ expected }) => `expected:${expectedList([expected])}`,
+  buildNotAllInputParsedMessage: () => 'expected:',
+  buildNoViableAltMessage: ({ expectedPathsPerAlt }) =>
+    `expected:${expectedList(expectedPathsPerAlt.flat().map((path) => path[0]!).filter(Boolean))}`,
+  buildEarlyExitMessage: ({ expectedIterationPaths }) =>
+    `expected:${expectedList(expectedIterationPaths.map((path) => path[0]!).filter(Boolean))}`,
+};
+
+/**
+ * The .effnet grammar. Rule names are the nonterminals of grammar/effnet.ebnf,
+ * which is printed from this class, so the two cannot drift.
+ *
+ * Error productions (`unknownStatement`, `unknownAttribute`) absorb stray words
+ * so that one bad word costs one diagnostic, not the rest of the file.
+ */
+export class EffnetParser extends CstParser {
+  constructor() {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: expectedOnly });
+    this.performSelfAnalysis();
+  }
+
+  spec = this.RULE('spec', () => {
+    this.SUBRULE(this.family);
+  });
+
+  family = this.RULE('family', () => {
+    this.CONSUME(T.Family);
+    this.SUBRULE(this.name);
+    this.CONSUME(T.LCurly);
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.setting) },
+        { ALT: () => this.SUBRULE(this.compound) },
+        { ALT: () => this.SUBRULE(this.variant) },
+        { ALT: () => this.SUBRULE(this.unknownStatement) },
+      ]),
+    );
+    this.CONSUME(T.RCurly);
+  });
+
+  name = this.RULE('name', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Compact) }]);
+  });
+
+  variant = this.RULE('variant', () => {
+    this.CONSUME(T.Variant);
+    this.SUBRULE(this.name);
+    this.CONSUME(T.LCurly);
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.setting) },
+        { ALT: () => this.SUBRULE(this.compound) },
+        { ALT: () => this.SUBRULE(this.unknownStatement) },
+      ]),
+    );
+    this.CONSUME(T.RCurly);
+  });
+
+  compound = this.RULE('compound', () => {
+    this.CONSUME(T.CompoundKw);
+    this.AT_LEAST_ONE(() => this.SUBRULE(this.coefficient));
+  });
+
+  coefficient = this.RULE('coefficient', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Alpha) },
+      { ALT: () => this.CONSUME(T.Beta) },
+      { ALT: () => this.CONSUME(T.Gamma) },
+    ]);
+    this.CONSUME(T.NumberLiteral);
+  });
+
+  setting = this.RULE('setting', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.inputStatement) },
+      { ALT: () => this.SUBRULE(this.classesStatement) },
+      { ALT: () => this.SUBRULE(this.activationStatement) },
+      { ALT: () => this.SUBRULE(this.normStatement) },
+      { ALT: () => this.SUBRULE(this.paddingStatement) },
+      { ALT: () => this.SUBRULE(this.roundStatement) },
+      { ALT: () => this.SUBRULE(this.seStatement) },
+      { ALT: () => this.SUBRULE(this.stemStatement) },
+      { ALT: () => this.SUBRULE(this.stageStatement) },
+      { ALT: () => this.SUBRULE(this.headStatement) },
+      { ALT: () => this.SUBRULE(this.classifierStatement) },
+      { ALT: () => this.SUBRULE(this.scalarStatement) },
+    ]);
+  });
+
+  inputStatement = this.RULE('inputStatement', () => {
+    this.CONSUME(T.Input);
+    this.CONSUME(T.Channels);
+    this.CONSUME(T.NumberLiteral);
+  });
+
+  classesStatement = this.RULE('classesStatement', () => {
+    this.CONSUME(T.Classes);
+    this.CONSUME(T.NumberLiteral);
+  });
+
+  activationStatement = this.RULE('activationStatement', () => {
+    this.CONSUME(T.ActivationKw);
+    this.SUBRULE(this.activationName);
+  });
+
+  activationName = this.RULE('activationName', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.None) }]);
+  });
+
+  normStatement = this.RULE('normStatement', () => {
+    this.CONSUME(T.Norm);
+    this.OPTION(() => this.CONSUME(T.Batch));
+    this.MANY(() => this.SUBRULE(this.normOption));
+  });
+
+  normOption = this.RULE('normOption', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Eps) }, { ALT: () => this.CONSUME(T.Momentum) }]);
+    this.CONSUME(T.NumberLiteral);
+  });
+
+  paddingStatement = this.RULE('paddingStatement', () => {
+    this.CONSUME(T.Padding);
+    this.CONSUME(T.Identifier);
+  });
+
+  roundStatement = this.RULE('roundStatement', () => {
+    this.CONSUME(T.Round);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Channels);
+          this.MANY(() => this.SUBRULE(this.roundOption));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Repeats);
+          this.OR2([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME2(T.Round) }]);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Resolution);
+          this.MANY2(() => this.SUBRULE2(this.roundOption));
+        },
+      },
+    ]);
+  });
+
+  roundOption = this.RULE('roundOption', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Divisor) },
+      { ALT: () => this.CONSUME(T.Min) },
+      { ALT: () => this.CONSUME(T.Limit) },
+    ]);
+    this.CONSUME(T.NumberLiteral);
+  });
+
+  seStatement = this.RULE('seStatement', () => {
+    this.CONSUME(T.Se);
+    this.MANY(() => this.SUBRULE(this.seOption));
+  });
+
+  seOption = this.RULE('seOption', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Squeeze);
+          this.CONSUME(T.From);
+          this.OR2([{ ALT: () => this.CONSUME(T.Input) }, { ALT: () => this.CONSUME(T.Identifier) }]);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Divisor);
+          this.CONSUME(T.NumberLiteral);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Act);
+          this.SUBRULE(this.activationName);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Gate);
+          this.SUBRULE2(this.activationName);
+        },
+      },
+    ]);
+  });
+
+  stemStatement = this.RULE('stemStatement', () => {
+    this.CONSUME(T.Stem);
+    this.CONSUME(T.Conv);
+    this.MANY(() => this.SUBRULE(this.attribute));
+  });
+
+  headStatement = this.RULE('headStatement', () => {
+    this.CONSUME(T.Head);
+    this.OR([
+      { ALT: () => this.CONSUME(T.None) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Conv);
+          this.MANY(() => this.SUBRULE(this.attribute));
+        },
+      },
+    ]);
+  });
+
+  stageStatement = this.RULE('stageStatement', () => {
+    this.CONSUME(T.Stage);
+    this.SUBRULE(this.blockType);
+    this.MANY(() => this.SUBRULE(this.attribute));
+  });
+
+  blockType = this.RULE('blockType', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Conv) }]);
+  });
+
+  /** One block, stem or head attribute: `k3 s2 e6 c24 n2` or a keyword with a value. */
+  attribute = this.RULE('attribute', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Compact) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Se);
+          this.CONSUME(T.NumberLiteral);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Act);
+          this.SUBRULE(this.activationName);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Skip);
+          this.CONSUME(T.Identifier);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Mid);
+          this.CONSUME2(T.NumberLiteral);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.ExpandFrom);
+          this.CONSUME3(T.NumberLiteral);
+        },
+      },
+      { ALT: () => this.CONSUME(T.FixedWidth) },
+      { ALT: () => this.CONSUME(T.FixedDepth) },
+      { ALT: () => this.SUBRULE(this.unknownAttribute), IGNORE_AMBIGUITIES: true },
+    ]);
+  });
+
+  unknownAttribute = this.RULE('unknownAttribute', () => {
+    this.CONSUME(T.Word);
+    this.OPTION(() => this.CONSUME(T.NumberLiteral));
+  });
+
+  classifierStatement = this.RULE('classifierStatement', () => {
+    this.CONSUME(T.Classifier);
+    this.MANY(() => this.SUBRULE(this.classifierOption));
+  });
+
+  classifierOption = this.RULE('classifierOption', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Dropout);
+          this.CONSUME(T.NumberLiteral);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Hidden);
+          this.CONSUME2(T.NumberLiteral);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Act);
+          this.SUBRULE(this.activationName);
+        },
+      },
+    ]);
+  });
+
+  /** `keyword number` settings: drop_path, width, depth, resolution, phi, dropout. */
+  scalarStatement = this.RULE('scalarStatement', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.DropPath) },
+      { ALT: () => this.CONSUME(T.Width) },
+      { ALT: () => this.CONSUME(T.Depth) },
+      { ALT: () => this.CONSUME(T.Resolution) },
+      { ALT: () => this.CONSUME(T.Phi) },
+      { ALT: () => this.CONSUME(T.Dropout) },
+    ]);
+    this.CONSUME(T.NumberLiteral);
+  });
+
+  unknownStatement = this.RULE('unknownStatement', () => {
+    this.AT_LEAST_ONE(() => this.CONSUME(T.Word));
+  });
+}
+
+/** One parser instance: Chevrotain parsers are reusable and costly to build. */
+let instance: EffnetParser | undefined;
+export function effnetParser(): EffnetParser {
+  instance ??= new EffnetParser();
+  return instance;
+}
