@@ -1,0 +1,21 @@
+import { grammarDiagramsHtml } from './diagrams.js';
+import { grammarEbnf } from './ebnf.js';
+import { grammarTextMate } from './textmate.js';
+
+// The generated language reference under grammar/ (grammar/README.md is
+// written by hand). `effnet grammar` writes these; test/grammar.test.ts checks
+// that the committed copies are current.
+
+export interface GrammarFile {
+  /** Relative to the repository root. */
+  path: string;
+  content: string;
+}
+
+export function grammarFiles(): GrammarFile[] {
+  return [
+    { path: 'grammar/effnet.ebnf', content: grammarEbnf() },
+    { path: 'grammar/syntax-diagrams.html', content: grammarDiagramsHtml() },
+    { path: 'grammar/effnet.tmLanguage.json', content: grammarTextMate() },
+  ];
+}

@@ -1,0 +1,40 @@
+import { MACS_DEFINITION, MEMORY_DEFINITION, PARAMS_DEFINITION } from '../cost/cost.js';
+import { generatedBanner, type ReportInput, type ReportOptions } from './report.js';
+
+/**
+ * The JSON report. Its shape is a contract other tools read:
+ * { family, macsDefinition, variants: [{ name, resolution, width, depth, params,
+ *   bnBuffers, macs, flops, activationBytes, stages: [...], layers: [...] }] }
+ */
+export function jsonReport(r: ReportInput, options: ReportOptions = {}): string {
+  const doc = {
+    ...(options.banner ? { generatedBy: generatedBanner(r.spec) } : {}),
+    family: r.family,
+    spec: r.spec,
+    macsDefinition: MACS_DEFINITION,
+    paramsDefinition: PARAMS_DEFINITION,
+    activationDefinition: MEMORY_DEFINITION,
+    variants: r.variants.map((v) => ({
+      name: v.name,
+      resolution: v.resolution,
+      width: v.width,
+      depth: v.depth,
+      phi: v.phi,
+      params: v.params,
+      bnBuffers: v.bnBuffers,
+      macs: v.macs,
+      flops: v.flops,
+      activationBytes: v.activationBytes,
+      peakActivationBytes: v.peakActivationBytes,
+      stages: v.stages,
+      layers: v.layers,
+    })),
+  };
+  return JSON.stringify(doc, compactShapes, 2).replace(/"\[(\d+(?:,\d+)*)\]"/g, '[$1]') + '\n';
+}
+
+/** Shapes print on one line: `[32,112,112]`, not one number per line. */
+function compactShapes(key: string, value: unknown): unknown {
+  if ((key === 'outShape' || key === 'inShape') && Array.isArray(value)) return `[${value.join(',')}]`;
+  return value;
+}

@@ -1,0 +1,88 @@
+import { MACS_DEFINITION, MEMORY_DEFINITION, PARAMS_DEFINITION, type VariantCost } from '../cost/cost.js';
+import { grouped, human, mib, multiplier, shape } from './format.js';
+import { generatedBanner, type ReportInput, type ReportOptions } from './report.js';
+
+function table(header: string[], align: ('l' | 'r')[], rows: string[][]): string {
+  const sep = align.map((a) => (a === 'r' ? '---:' : '---'));
+  return [header, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+export function summaryTable(variants: readonly VariantCost[]): string {
+  return table(
+    ['variant', 'resolution', 'width', 'depth', 'params', 'BN buffers', 'MACs', 'FLOPs', 'activations (total)', 'activations (peak)'],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    variants.map((v) => [
+      v.name,
+      String(v.resolution),
+      multiplier(v.width),
+      multiplier(v.depth),
+      grouped(v.params),
+      grouped(v.bnBuffers),
+      human(v.macs),
+      human(v.flops),
+      mib(v.activationBytes),
+      mib(v.peakActivationBytes),
+    ]),
+  );
+}
+
+function stageTable(v: VariantCost): string {
+  const dash = (x: number | null) => (x === null ? '–' : String(x));
+  return table(
+    ['#', 'stage', 'block', 'k', 's', 'e', 'channels', 'repeats', 'output', 'params', 'MACs'],
+    ['r', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r'],
+    v.stages.map((s) => [
+      String(s.index),
+      s.role,
+      s.block,
+      dash(s.kernel),
+      dash(s.stride),
+      dash(s.expand),
+      String(s.channels),
+      String(s.repeats),
+      shape(s.outShape),
+      grouped(s.params),
+      grouped(s.macs),
+    ]),
+  );
+}
+
+function layerTable(v: VariantCost): string {
+  const dash = (x: number | null) => (x === null ? '–' : String(x));
+  return table(
+    ['layer', 'type', 'role', 'input', 'output', 'k', 's', 'groups', 'act', 'params', 'MACs'],
+    ['l', 'l', 'l', 'l', 'l', 'r', 'r', 'r', 'l', 'r', 'r'],
+    v.layers.map((l) => [
+      l.name,
+      l.type,
+      l.role,
+      shape(l.inShape),
+      shape(l.outShape),
+      dash(l.kernel),
+      dash(l.stride),
+      dash(l.groups),
+      l.act,
+      grouped(l.params),
+      grouped(l.macs),
+    ]),
+  );
+}
+
+export function markdownReport(r: ReportInput, options: ReportOptions = {}): string {
+  const out: string[] = [];
+  if (options.banner) out.push(`<!-- ${generatedBanner(r.spec)} -->`, '');
+  out.push(`# ${r.family}: cost report`, '');
+  out.push(`From \`${r.spec}\`. ${MACS_DEFINITION} ${PARAMS_DEFINITION} ${MEMORY_DEFINITION}`, '');
+  out.push(summaryTable(r.variants), '');
+  for (const v of r.variants) {
+    out.push(`## ${v.name}`, '');
+    out.push(
+      `${v.resolution}×${v.resolution} input, width ${multiplier(v.width)}, depth ${multiplier(v.depth)}${v.phi === null ? '' : `, phi ${v.phi}`}: ` +
+        `${grouped(v.params)} parameters, ${grouped(v.bnBuffers)} BatchNorm buffers, ${grouped(v.macs)} MACs (${human(v.macs)}), ${grouped(v.flops)} FLOPs.`,
+      '',
+    );
+    out.push(stageTable(v), '');
+    if (options.perLayer) out.push(`### ${v.name}: layers`, '', layerTable(v), '');
+  }
+  return out.join('\n').replace(/\n+$/, '\n');
+}
