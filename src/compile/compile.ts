@@ -33,7 +33,7 @@ export function compileSource(source: string, file: string, options: CompileOpti
   const { cst } = parseText(source, sink);
   const ast = buildAst(cst, file);
   let family: FamilyIR | undefined;
-  if (ast.family) family = lowerFamily(ast.family, file, sink);
+  if (ast.family) family = lowerFamily(ast.family, file, sink, !sink.hasErrors);
   else if (!sink.hasErrors) sink.error('E004', START_OF_FILE, 'the spec is empty', 'a spec holds one `family NAME { … }` block');
   let graphs: VariantGraph[] = [];
   if (family && !options.irOnly) {
@@ -60,7 +60,7 @@ export function compileFile(path: string, options: CompileOptions = {}): Compila
   } catch (e) {
     const sink = new DiagnosticSink(path);
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    sink.error('E006', START_OF_FILE, `cannot read ${path}: ${reason}`);
+    sink.error('E006', START_OF_FILE, `cannot read the file: ${reason}`);
     return { file: path, source: '', ast: { file: path }, graphs: [], diagnostics: sink.items };
   }
   return compileSource(source, path, options);

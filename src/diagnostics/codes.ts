@@ -16,6 +16,7 @@ export const CODES = {
   E015: 'attribute does not apply to this block type',
   E016: 'setting not allowed here',
   E017: 'integer expected',
+  E018: 'invalid name',
   E020: 'kernel size must be an odd integer ≥ 1',
   E021: 'stride must be 1 or 2',
   E022: 'expand ratio must be ≥ 1',

@@ -57,9 +57,23 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }
 
-/** Stable order: by file, then position, then code. */
+/** `6:19`, the way hints point back at an earlier place. */
+export const where = (r: Range): string => `${r.start.line}:${r.start.column}`;
+
+/**
+ * Stable order (file, position, code) with one error per position: when the
+ * parser already reported a token, a later stage's error on it is a follow-on.
+ */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  return [...diagnostics].sort(
+  const seen = new Set<string>();
+  const firstPerPosition = diagnostics.filter((d) => {
+    if (d.severity !== 'error') return true;
+    const key = `${d.file}:${d.range.start.offset}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return firstPerPosition.sort(
     (a, b) =>
       a.file.localeCompare(b.file) ||
       a.range.start.offset - b.range.start.offset ||

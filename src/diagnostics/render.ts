@@ -16,7 +16,8 @@ export function renderDiagnostic(d: Diagnostic, source: string | undefined, opti
   const { line, column } = d.range.start;
   const label = paint(color, d.severity === 'error' ? '1;31' : '1;33', `${d.severity} ${d.code}`);
   const out = [`${d.file}:${line}:${column}: ${label}: ${d.message}`];
-  const lines = source === undefined ? [] : source.split(/\r?\n/);
+  // No frame for a file that could not be read.
+  const lines = source === undefined || source === '' ? [] : source.split(/\r\n?|\n/);
   const text = lines[line - 1];
   if (text !== undefined) {
     const gutter = String(line).length;

@@ -29,6 +29,8 @@ export function closest(word: string, candidates: readonly string[]): string | u
 }
 
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  // Proposing the word already written helps nobody.
+  if (candidates.includes(word)) return undefined;
   const match = closest(word, candidates);
   return match === undefined ? undefined : `did you mean \`${match}\`?`;
 }

@@ -65,8 +65,9 @@ function midChannels(s: ScaledStage, inChannels: number, net: NetworkIR): number
   return makeDivisible(base * s.expand, divisor, min, limit);
 }
 
-function squeezeChannels(s: ScaledStage, inChannels: number, mid: number, net: NetworkIR): number {
-  const base = net.se.squeezeFrom === 'input' ? inChannels : mid;
+/** `expanded` squeezes from the channels the SE runs on (mid, or the output of a collapsed fused block). */
+function squeezeChannels(s: ScaledStage, inChannels: number, seChannels: number, net: NetworkIR): number {
+  const base = net.se.squeezeFrom === 'input' ? inChannels : seChannels;
   const raw = Math.floor(base * s.se!);
   return net.se.divisor === null ? Math.max(1, raw) : makeDivisible(raw, net.se.divisor);
 }
@@ -91,7 +92,7 @@ export function buildBlock(a: BlockArgs): Block {
   };
   const se = () => {
     if (s.se === null) return;
-    const l = seLayer(part(), shape, squeezeChannels(s, inC, mid, net), net.se.act ?? s.act, net.se.gate);
+    const l = seLayer(part(), shape, squeezeChannels(s, inC, shape[0], net), net.se.act ?? s.act, net.se.gate);
     layers.push(l);
   };
   switch (s.block) {

@@ -1,5 +1,5 @@
-import type { FamilyNode, Option, Statement, VariantNode } from '../ast/ast.js';
-import type { DiagnosticSink, Range } from '../diagnostics/diagnostic.js';
+import type { FamilyNode, Option, Statement, VariantNode, Word } from '../ast/ast.js';
+import { where, type DiagnosticSink, type Range } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { STATEMENT_KEYWORDS } from '../lexer/tokens.js';
 import {
@@ -31,9 +31,13 @@ const ATTRIBUTE_NAMES = ['k', 's', 'e', 'c', 'n', 'se', 'act', 'skip', 'mid', 'e
 
 function unknownAttribute(o: Option, sink: DiagnosticSink): void {
   const word = o.key.slice(1);
-  const compact = LONG_FORMS[word];
+  if (/^[-.\d]/.test(word)) {
+    sink.error('E003', o.range, `unexpected number ${word}`, 'a number follows its attribute letter, as in `k3` or `c24`');
+    return;
+  }
+  const compact = LONG_FORMS[word] ?? (/^[ksecn]$/.test(word) ? word : undefined);
   const hint = compact
-    ? `write \`${compact}${o.value?.text ?? 'N'}\``
+    ? `write \`${compact}${o.value?.text ?? 'N'}\`${compact === word ? ', without a space' : ''}`
     : /^[a-z]+\d/.test(word)
       ? `compact attributes are k (kernel), s (stride), e (expand), c (channels), n (repeats)`
       : didYouMean(word, ATTRIBUTE_NAMES);
@@ -72,7 +76,8 @@ function lowerConv(s: Statement & { attributes: Option[] }, defaults: { kernel: 
   }
   if (conv.channels === undefined) {
     // An invalid `c` was reported where it stands; only a missing one is reported here.
-    if (!s.attributes.some((o) => o.key === 'c')) sink.error('E014', s.range, `the ${s.kind} needs output channels`, 'for example `c32`');
+    if (!s.attributes.some((o) => o.key === 'c' || o.key.startsWith('?')))
+      sink.error('E014', s.keywordRange, `the ${s.kind} needs output channels`, `for example \`${s.kind === 'head' ? 'c1280' : 'c32'}\``);
     return undefined;
   }
   return conv as ConvIR;
@@ -152,6 +157,8 @@ function lowerStage(s: Statement & { kind: 'stage' }, sink: DiagnosticSink): Sta
     else got[o.key] = v;
   }
   if (block === undefined) return undefined;
+  // After an unknown attribute (`kernel 3`), "missing kernel" would be a follow-on.
+  const complete = !s.attributes.some((o) => o.key.startsWith('?'));
 
   const notFor = (keys: string[], why: string) => {
     for (const k of keys) {
@@ -165,13 +172,13 @@ function lowerStage(s: Statement & { kind: 'stage' }, sink: DiagnosticSink): Sta
   if (block === 'conv') notFor(['e', 'mid', 'expand_from', 'se'], 'a `conv` block is one k×k convolution with norm and activation');
   if (block === 'ds_conv') notFor(['e', 'mid', 'expand_from'], 'a depthwise-separable block has no expansion');
   for (const [key, example] of [['k', 'k3'], ['c', 'c24']] as const) {
-    if (got[key] === undefined && !keyRanges.has(key)) {
+    if (complete && got[key] === undefined && !keyRanges.has(key)) {
       sink.error('E014', s.keywordRange, `the stage needs ${key === 'k' ? 'a kernel size' : 'output channels'}`, `for example \`${example}\``);
       ok = false;
     }
   }
   const expanding = block === 'mbconv' || block === 'fused_mbconv' || block === 'edge_residual';
-  if (expanding && !keyRanges.has('e') && !keyRanges.has('mid')) {
+  if (complete && expanding && !keyRanges.has('e') && !keyRanges.has('mid')) {
     sink.error('E014', s.keywordRange, `\`${block}\` needs an expand ratio or explicit mid channels`, 'for example `e6`, or `mid 96`');
     ok = false;
   }
@@ -193,7 +200,8 @@ function lowerStage(s: Statement & { kind: 'stage' }, sink: DiagnosticSink): Sta
     repeats: (got.n as number | undefined) ?? 1,
     se: (got.se as number | undefined) ?? null,
     act: (got.act as Activation | undefined) ?? null,
-    skip: (got.skip as 'auto' | 'on' | 'off' | undefined) ?? 'auto',
+    // A plain conv block is a layer, not a residual block, unless asked (timm's `cn…_skip`).
+    skip: (got.skip as 'auto' | 'on' | 'off' | undefined) ?? (block === 'conv' ? 'off' : 'auto'),
     mid: (got.mid as number | undefined) ?? null,
     expandFrom: (got.expand_from as number | undefined) ?? null,
     fixedWidth: got.fixed_width === true,
@@ -269,6 +277,7 @@ function applyStatements(
         }
         const inner = new OnceTracker(sink, 'rounding option');
         let minGiven = false;
+        const minFollowsDivisor = net.rounding.channels.min === net.rounding.channels.divisor;
         for (const o of s.options) {
           if (!inner.first(o.key, o.range)) continue;
           if (s.target === 'resolution' && o.key !== 'divisor') {
@@ -287,7 +296,8 @@ function applyStatements(
           } else net.rounding.channels.limit = v;
         }
         // As in make_divisible: the minimum defaults to the divisor.
-        if (s.target === 'channels' && !minGiven) net.rounding.channels.min = net.rounding.channels.divisor;
+        // (unless an inherited minimum was set apart from its divisor).
+        if (s.target === 'channels' && !minGiven && minFollowsDivisor) net.rounding.channels.min = net.rounding.channels.divisor;
         break;
       }
       case 'se': {
@@ -347,11 +357,13 @@ function applyStatements(
           case 'depth': {
             const v = readNumber(s.value, s.range, { what: s.key, min: 0, minExclusive: true, max: 1000 }, sink);
             if (v !== undefined) scalars[s.key] = { value: v, range: s.range };
+            else scalars.invalid = true;
             break;
           }
           case 'resolution': {
             const v = readNumber(s.value, s.range, { ...positiveInt('resolution'), max: 1_000_000 }, sink);
             if (v !== undefined) scalars.resolution = { value: v, range: s.range };
+            else scalars.invalid = true;
             break;
           }
           case 'phi':
@@ -362,6 +374,7 @@ function applyStatements(
             {
               const v = readNumber(s.value, s.range, { what: 'phi', min: -20, max: 20 }, sink);
               if (v !== undefined) scalars.phi = { value: v, range: s.range };
+              else scalars.invalid = true;
             }
             break;
         }
@@ -374,7 +387,7 @@ function applyStatements(
 function lowerCompound(statements: Statement[], sink: DiagnosticSink): CompoundIR | null {
   const all = statements.filter((s): s is Statement & { kind: 'compound' } => s.kind === 'compound');
   if (all.length === 0) return null;
-  for (const extra of all.slice(1)) sink.error('E013', extra.keywordRange, '`compound` is given twice', `the first is at line ${all[0]!.range.start.line}`);
+  for (const extra of all.slice(1)) sink.error('E013', extra.keywordRange, '`compound` is given twice', `the first is at ${where(all[0]!.keywordRange)}`);
   const s = all[0]!;
   const once = new OnceTracker(sink, 'coefficient');
   const got: Record<string, number> = {};
@@ -401,8 +414,21 @@ function lowerCompound(statements: Statement[], sink: DiagnosticSink): CompoundI
   return { alpha: got.alpha, beta: got.beta, gamma: got.gamma, range: s.range };
 }
 
-/** AST → Family IR. Returns undefined when errors leave nothing sound to scale. */
-export function lowerFamily(family: FamilyNode, file: string, sink: DiagnosticSink): FamilyIR | undefined {
+const NAME = /^[A-Za-z0-9_]+$/;
+
+function checkName(name: Word | undefined, what: string, sink: DiagnosticSink): boolean {
+  if (name === undefined) return false;
+  if (NAME.test(name.text)) return true;
+  sink.error('E018', name.range, `${what} name \`${name.text}\` is not a plain name`, 'names are letters, digits and `_`: they become folder names under generated/');
+  return false;
+}
+
+/**
+ * AST → Family IR. Returns undefined when errors leave nothing sound to scale.
+ * `syntaxOk` false: the parser reported errors, so "missing …" checks would
+ * mostly echo them and are left out.
+ */
+export function lowerFamily(family: FamilyNode, file: string, sink: DiagnosticSink, syntaxOk = true): FamilyIR | undefined {
   const statements = family.items.filter((i): i is Statement => i.kind !== 'variant');
   const variantNodes = family.items.filter((i): i is VariantNode => i.kind === 'variant');
   const base = defaultNetwork();
@@ -413,31 +439,36 @@ export function lowerFamily(family: FamilyNode, file: string, sink: DiagnosticSi
   base.resolution = baseScalars.resolution?.value ?? null;
   const compound = lowerCompound(statements, sink);
 
-  if (base.stem === null && !statements.some((s) => s.kind === 'stem'))
+  const familyNameOk = checkName(family.name, 'family', sink);
+  if (syntaxOk && base.stem === null && !statements.some((s) => s.kind === 'stem'))
     sink.error('E014', family.keywordRange, `family \`${family.name?.text ?? ''}\` has no stem`, 'add for example `stem conv k3 s2 c32`');
-  if (variantNodes.length === 0)
+  if (syntaxOk && variantNodes.length === 0)
     sink.error('E031', family.keywordRange, `family \`${family.name?.text ?? ''}\` has no variants`, 'add for example `variant b0 { width 1.0 depth 1.0 resolution 224 }`');
 
   const variants: VariantIR[] = [];
   const seen = new Map<string, Range>();
   for (const v of variantNodes) {
-    if (v.name === undefined) continue;
+    if (!checkName(v.name, 'variant', sink) || v.name === undefined) continue;
     const first = seen.get(v.name.text);
     if (first) {
-      sink.error('E030', v.name.range, `variant \`${v.name.text}\` is defined twice`, `the first is at line ${first.start.line}`);
+      sink.error('E030', v.name.range, `variant \`${v.name.text}\` is defined twice`, `the first is at ${where(first)}`);
       continue;
     }
     seen.set(v.name.text, v.name.range);
     const net: NetworkIR = structuredClone(base);
     const scalars: VariantScalars = {};
     applyStatements(v.statements, net, scalars, 'variant', sink);
+    const stagesDeclared = [...statements, ...v.statements].some((s) => s.kind === 'stage');
     if (net.stages.length === 0) {
+      if (stagesDeclared || !syntaxOk) continue;
       sink.error('E036', v.name.range, `variant \`${v.name.text}\` has no stages`, 'add `stage` lines to the family or to this variant');
       continue;
     }
-    const resolved = resolveVariant(v, net, scalars, compound, sink);
+    if (scalars.invalid) continue;
+    const compoundDeclared = statements.some((s) => s.kind === 'compound');
+    const resolved = resolveVariant(v, net, scalars, compound, compoundDeclared, sink);
     if (resolved) variants.push(resolved);
   }
-  if (sink.hasErrors || family.name === undefined) return undefined;
+  if (sink.hasErrors || !familyNameOk || family.name === undefined) return undefined;
   return { name: family.name.text, file, range: family.range, compound, base, variants };
 }

@@ -1,4 +1,4 @@
-import type { DiagnosticSink, Range } from '../diagnostics/diagnostic.js';
+import { where, type DiagnosticSink, type Range } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import type { Option, Value } from '../ast/ast.js';
 
@@ -23,10 +23,8 @@ function describeBounds(rule: NumberRule): string {
 }
 
 export function readNumber(v: Value | undefined, at: Range, rule: NumberRule, sink: DiagnosticSink): number | undefined {
-  if (v === undefined) {
-    sink.error('E014', at, `${rule.what} needs a value`);
-    return undefined;
-  }
+  // A missing value is a syntax error the parser has reported already.
+  if (v === undefined) return undefined;
   if (v.kind !== 'number') {
     sink.error('E017', v.range, `${rule.what} must be a number, not \`${v.text}\``);
     return undefined;
@@ -69,11 +67,8 @@ export function readWord<T extends string>(
   code = 'E012',
   aliases: Record<string, T> = {},
 ): T | undefined {
-  if (v === undefined) {
-    sink.error('E014', at, `${what} needs a value: one of ${allowed.map((a) => `\`${a}\``).join(', ')}`);
-    return undefined;
-  }
-  const text = v.kind === 'word' ? v.text : v.text;
+  if (v === undefined) return undefined;
+  const text = v.text;
   if ((allowed as readonly string[]).includes(text)) return text as T;
   if (aliases[text] !== undefined) return aliases[text];
   sink.error(
@@ -93,7 +88,7 @@ export class OnceTracker {
   first(key: string, at: Range, shown = key): boolean {
     const before = this.seen.get(key);
     if (before !== undefined) {
-      this.sink.error('E013', at, `${this.what} \`${shown}\` is given twice`, `the first is at line ${before.start.line}:${before.start.column}`);
+      this.sink.error('E013', at, `${this.what} \`${shown}\` is given twice`, `the first is at ${where(before)}`);
       return false;
     }
     this.seen.set(key, at);

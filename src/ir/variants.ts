@@ -7,6 +7,8 @@ export interface VariantScalars {
   depth?: { value: number; range: Range };
   resolution?: { value: number; range: Range };
   phi?: { value: number; range: Range };
+  /** A width, depth, resolution or phi was given but invalid (and reported). */
+  invalid?: boolean;
 }
 
 /** Nearest multiple of `divisor` (at least one divisor). */
@@ -23,6 +25,7 @@ export function resolveVariant(
   network: NetworkIR,
   scalars: VariantScalars,
   compound: CompoundIR | null,
+  compoundDeclared: boolean,
   sink: DiagnosticSink,
 ): VariantIR | undefined {
   const name = v.name!.text;
@@ -39,6 +42,7 @@ export function resolveVariant(
       return undefined;
     }
     if (compound === null) {
+      if (compoundDeclared) return undefined; // invalid coefficients, reported where they stand
       sink.error('E033', scalars.phi.range, `variant \`${name}\` sets phi but the family has no compound coefficients`, 'add `compound alpha 1.2 beta 1.1 gamma 1.15` to the family');
       return undefined;
     }

@@ -4,7 +4,7 @@ import { createToken, Lexer, type TokenType } from 'chevrotain';
 // inside a statement can start another statement (the parser relies on this).
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
-export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n]*/, group: Lexer.SKIPPED });
+export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: Lexer.SKIPPED });
 export const BlockComment = createToken({
   name: 'BlockComment',
   pattern: /\/\*[^*]*\*+(?:[^/*][^*]*\*+)*\//,
@@ -13,6 +13,10 @@ export const BlockComment = createToken({
 });
 
 /** Any token that can stand as an argument: the parser's error productions consume these. */
+/** Lexed only to be diagnosed (parse.ts): a `/*` never closed, a `#` comment. */
+export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, group: 'malformed', line_breaks: true });
+export const HashComment = createToken({ name: 'HashComment', pattern: /#[^\n\r]*/, group: 'malformed' });
+
 export const Word = createToken({ name: 'Word', pattern: Lexer.NA });
 
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [Word] });
@@ -111,6 +115,8 @@ export const allTokens: TokenType[] = [
   WhiteSpace,
   LineComment,
   BlockComment,
+  UnterminatedComment,
+  HashComment,
   LCurly,
   RCurly,
   NumberLiteral,
@@ -131,7 +137,7 @@ export function describeToken(t: TokenType): string {
     case 'Compact':
       return 'an attribute such as `k3`';
     case 'Word':
-      return 'a word';
+      return 'a name';
     case 'EOF':
       return 'end of input';
     default:

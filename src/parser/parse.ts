@@ -21,10 +21,13 @@ export function tokenRange(t: IToken): Range {
   };
 }
 
+/** Line breaks as the lexer counts them: \n, \r\n and a lone \r. */
+export const LINE_BREAK = /\r\n?|\n/;
+
 function endOfText(text: string): Range {
-  const lines = text.split('\n');
+  const lines = text.split(LINE_BREAK);
   const line = lines.length;
-  const column = (lines[line - 1] ?? '').replace(/\r$/, '').length + 1;
+  const column = (lines[line - 1] ?? '').length + 1;
   const at = { line, column, offset: text.length };
   return { start: at, end: at };
 }
@@ -45,10 +48,18 @@ export function parseText(text: string, sink: DiagnosticSink): ParseResult {
       'effnet specs use words, numbers, `{ }` and `//` or `/* */` comments',
     );
   }
+  for (const t of lexed.groups['malformed'] ?? []) {
+    const hash = t.image.startsWith('#');
+    const r = tokenRange(t);
+    const range = hash ? r : { start: r.start, end: { ...r.start, column: r.start.column + 2, offset: r.start.offset + 2 } };
+    sink.error('E001', range, hash ? '`#` does not start a comment' : 'this `/*` comment is never closed', hash ? 'comments start with `//` or are enclosed in `/* */`' : 'close it with `*/`');
+  }
   const parser = effnetParser();
   parser.input = lexed.tokens;
   const cst = parser.spec();
-  for (const e of parser.errors) reportParseError(e, text, sink);
+  // When the very first token is wrong (`famly x {`), what follows is noise.
+  const errors = parser.errors[0]?.token.startOffset === lexed.tokens[0]?.startOffset ? parser.errors.slice(0, 1) : parser.errors;
+  for (const e of errors) reportParseError(e, text, sink);
   return { cst: parser.errors.length > 0 && cst === undefined ? undefined : cst, tokens: lexed.tokens };
 }
 

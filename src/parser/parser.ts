@@ -1,4 +1,4 @@
-import { CstParser, type IParserErrorMessageProvider, type TokenType } from 'chevrotain';
+import { CstParser, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
 import * as T from '../lexer/tokens.js';
 
 function expectedList(types: TokenType[]): string {
@@ -29,6 +29,15 @@ export class EffnetParser extends CstParser {
     this.performSelfAnalysis();
   }
 
+  /**
+   * Options and attributes continue a statement only on its keyword's line, so
+   * a statement keyword that is also an option (`se`, `dropout`) or a misspelt
+   * statement on the next line is never taken for an option of this one.
+   */
+  private onLineOf(keyword: IToken): () => boolean {
+    return () => this.LA(1).startLine === keyword.startLine;
+  }
+
   spec = this.RULE('spec', () => {
     this.SUBRULE(this.family);
   });
@@ -48,8 +57,9 @@ export class EffnetParser extends CstParser {
     this.CONSUME(T.RCurly);
   });
 
+  /** Any word; the lowering checks that it makes a usable file name. */
   name = this.RULE('name', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Compact) }]);
+    this.CONSUME(T.Word);
   });
 
   variant = this.RULE('variant', () => {
@@ -118,9 +128,9 @@ export class EffnetParser extends CstParser {
   });
 
   normStatement = this.RULE('normStatement', () => {
-    this.CONSUME(T.Norm);
+    const kw = this.CONSUME(T.Norm);
     this.OPTION(() => this.CONSUME(T.Batch));
-    this.MANY(() => this.SUBRULE(this.normOption));
+    this.MANY({ GATE: this.onLineOf(kw), DEF: () => this.SUBRULE(this.normOption) });
   });
 
   normOption = this.RULE('normOption', () => {
@@ -134,12 +144,12 @@ export class EffnetParser extends CstParser {
   });
 
   roundStatement = this.RULE('roundStatement', () => {
-    this.CONSUME(T.Round);
+    const kw = this.CONSUME(T.Round);
     this.OR([
       {
         ALT: () => {
           this.CONSUME(T.Channels);
-          this.MANY(() => this.SUBRULE(this.roundOption));
+          this.MANY({ GATE: this.onLineOf(kw), DEF: () => this.SUBRULE(this.roundOption) });
         },
       },
       {
@@ -151,7 +161,7 @@ export class EffnetParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(T.Resolution);
-          this.MANY2(() => this.SUBRULE2(this.roundOption));
+          this.MANY2({ GATE: this.onLineOf(kw), DEF: () => this.SUBRULE2(this.roundOption) });
         },
       },
     ]);
@@ -167,8 +177,8 @@ export class EffnetParser extends CstParser {
   });
 
   seStatement = this.RULE('seStatement', () => {
-    this.CONSUME(T.Se);
-    this.MANY(() => this.SUBRULE(this.seOption));
+    const kw = this.CONSUME(T.Se);
+    this.MANY({ GATE: this.onLineOf(kw), DEF: () => this.SUBRULE(this.seOption) });
   });
 
   seOption = this.RULE('seOption', () => {
@@ -202,28 +212,28 @@ export class EffnetParser extends CstParser {
   });
 
   stemStatement = this.RULE('stemStatement', () => {
-    this.CONSUME(T.Stem);
+    const kw = this.CONSUME(T.Stem);
     this.CONSUME(T.Conv);
-    this.MANY(() => this.SUBRULE(this.attribute));
+    this.MANY({ GATE: this.onLineOf(kw), DEF: () => this.SUBRULE(this.attribute) });
   });
 
   headStatement = this.RULE('headStatement', () => {
-    this.CONSUME(T.Head);
+    const kw = this.CONSUME(T.Head);
     this.OR([
       { ALT: () => this.CONSUME(T.None) },
       {
         ALT: () => {
           this.CONSUME(T.Conv);
-          this.MANY(() => this.SUBRULE(this.attribute));
+          this.MANY({ GATE: this.onLineOf(kw), DEF: () => this.SUBRULE(this.attribute) });
         },
       },
     ]);
   });
 
   stageStatement = this.RULE('stageStatement', () => {
-    this.CONSUME(T.Stage);
+    const kw = this.CONSUME(T.Stage);
     this.SUBRULE(this.blockType);
-    this.MANY(() => this.SUBRULE(this.attribute));
+    this.MANY({ GATE: this.onLineOf(kw), DEF: () => this.SUBRULE(this.attribute) });
   });
 
   blockType = this.RULE('blockType', () => {
@@ -276,8 +286,8 @@ export class EffnetParser extends CstParser {
   });
 
   classifierStatement = this.RULE('classifierStatement', () => {
-    this.CONSUME(T.Classifier);
-    this.MANY(() => this.SUBRULE(this.classifierOption));
+    const kw = this.CONSUME(T.Classifier);
+    this.MANY({ GATE: this.onLineOf(kw), DEF: () => this.SUBRULE(this.classifierOption) });
   });
 
   classifierOption = this.RULE('classifierOption', () => {
@@ -317,7 +327,8 @@ export class EffnetParser extends CstParser {
   });
 
   unknownStatement = this.RULE('unknownStatement', () => {
-    this.AT_LEAST_ONE(() => this.CONSUME(T.Word));
+    const first = this.CONSUME(T.Word);
+    this.MANY({ GATE: this.onLineOf(first), DEF: () => this.CONSUME2(T.Word) });
   });
 }
 

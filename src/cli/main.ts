@@ -1,0 +1,217 @@
+#!/usr/bin/env node
+import { isAbsolute, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { realpathSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { compileFile, type Compilation, type CompileOptions } from '../compile/compile.js';
+import { hasErrors } from '../diagnostics/diagnostic.js';
+import { renderDiagnostics } from '../diagnostics/render.js';
+import { applyPlan, compareWithDisk, writeAtomic, type OutputFile, type Staleness } from '../generate/files.js';
+import { familyOutputs, GENERATED_README, specFiles } from '../generate/generate.js';
+import { grammarFiles } from '../grammar/write.js';
+import { REPORT_FORMATS, renderReport, reportInput, type ReportFormat } from '../report/report.js';
+
+// A thin layer: parse arguments, call the library, print, return an exit code.
+// 0 success (warnings allowed), 1 errors in the input or stale output, 2 usage.
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+  color: boolean;
+}
+
+class UsageError extends Error {}
+
+/** Input that names no file to read, or a variant that is not there, is a usage error. */
+const USAGE_CODES = new Set(['E006', 'E037']);
+
+interface LimitFlags {
+  maxParams?: string;
+  maxActivationMib?: string;
+}
+
+function positive(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, not "${text}"`);
+  return n;
+}
+
+function compileOptions(flags: LimitFlags, variants?: string[]): CompileOptions {
+  const maxParams = positive('--max-params', flags.maxParams);
+  const mib = positive('--max-activation-mib', flags.maxActivationMib);
+  return {
+    variants,
+    limits: {
+      ...(maxParams === undefined ? {} : { maxParams }),
+      ...(mib === undefined ? {} : { maxActivationBytes: mib * 2 ** 20 }),
+    },
+  };
+}
+
+const limitOptions = (c: Command): Command =>
+  c
+    .option('--max-params <n>', 'refuse variants with more trainable parameters (default 2e9)')
+    .option('--max-activation-mib <n>', 'refuse variants whose float32 activations for one image exceed this (default 65536)');
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  /** Paths as the user gave them, relative to the working directory, so output is machine-independent. */
+  const shown = (p: string) => {
+    const r = relative(io.cwd, resolve(io.cwd, p));
+    return (r === '' || r.startsWith('..') || isAbsolute(r) ? p : r).split('\\').join('/');
+  };
+  const compile = (path: string, options: CompileOptions): Compilation => {
+    const c = compileFile(resolve(io.cwd, path), options);
+    const file = shown(path);
+    // Diagnostics and reports name the file as the user wrote it.
+    return { ...c, file, diagnostics: c.diagnostics.map((d) => ({ ...d, file })) };
+  };
+  /** Prints diagnostics; returns the exit code they call for (0 when only warnings). */
+  const report = (cs: Compilation[]): number => {
+    const all = cs.flatMap((c) => c.diagnostics);
+    if (all.length > 0) io.stderr(renderDiagnostics(all, new Map(cs.map((c) => [c.file, c.source])), { color: io.color }) + '\n');
+    if (all.some((d) => USAGE_CODES.has(d.code))) return 2;
+    return hasErrors(all) ? 1 : 0;
+  };
+
+  let code = 0;
+  const program = new Command('effnet')
+    .description('Compile .effnet specs of EfficientNet-family networks into scaled layer graphs, cost reports and model sources.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run `effnet --help` for usage)');
+
+  limitOptions(program.command('check').description('check specs; diagnostics on stderr').argument('<spec...>', '.effnet files'))
+    .action((specs: string[], flags: LimitFlags) => {
+      const cs = specs.map((s) => compile(s, compileOptions(flags)));
+      code = report(cs);
+      for (const c of cs) if (c.family && !hasErrors(c.diagnostics)) io.stdout(`ok ${c.file}: family ${c.family.name}, ${c.graphs.length} variant${c.graphs.length === 1 ? '' : 's'}\n`);
+    });
+
+  limitOptions(
+    program
+      .command('report')
+      .description('parameters, MACs, FLOPs and activation memory per variant, stage and layer')
+      .argument('<spec>', '.effnet file')
+      .option('--variant <name...>', 'only these variants (default: all)')
+      .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS as string[]).default('md'))
+      .option('--per-layer', 'add a per-layer table')
+      .option('--out <file>', 'write to a file instead of stdout'),
+  ).action((spec: string, flags: LimitFlags & { variant?: string[]; format: ReportFormat; perLayer?: boolean; out?: string }) => {
+    const c = compile(spec, compileOptions(flags, flags.variant));
+    code = report([c]);
+    if (code !== 0 || !c.family) return;
+    const text = renderReport(reportInput(c.family.name, c.file, c.graphs), flags.format, { perLayer: flags.perLayer ?? false });
+    if (flags.out) writeAtomic(resolve(io.cwd, flags.out), text);
+    else io.stdout(text);
+  });
+
+  limitOptions(
+    program
+      .command('ir')
+      .description('the family IR as JSON, or with --variant the variant graph')
+      .argument('<spec>', '.effnet file')
+      .option('--variant <name>', 'print this variant\'s layer graph'),
+  ).action((spec: string, flags: LimitFlags & { variant?: string }) => {
+    const options = compileOptions(flags, flags.variant === undefined ? undefined : [flags.variant]);
+    const c = compile(spec, flags.variant === undefined ? { ...options, irOnly: true } : options);
+    code = report([c]);
+    if (code !== 0 || !c.family) return;
+    const value = flags.variant === undefined ? c.family : c.graphs[0];
+    // Source ranges are for diagnostics; the JSON keeps only the line.
+    io.stdout(JSON.stringify(value, (k, v) => (k === 'range' ? { line: v.start.line } : k === 'file' ? c.file : v), 2) + '\n');
+  });
+
+  limitOptions(
+    program
+      .command('generate')
+      .description('regenerate the committed outputs of specs (all of specs/ when none is named)')
+      .argument('[spec...]', '.effnet files (default: specs/*.effnet)')
+      .option('--out <dir>', 'output folder', 'generated')
+      .option('--check', 'write nothing; exit 1 listing missing, stale or orphaned files'),
+  ).action((specs: string[], flags: LimitFlags & { out: string; check?: boolean }) => {
+    const all = specs.length === 0;
+    const paths = all ? specFiles(resolve(io.cwd, 'specs')).map(shown) : specs;
+    const cs = paths.map((p) => compile(p, compileOptions(flags)));
+    code = report(cs);
+    if (code !== 0) {
+      io.stderr('nothing written: fix the errors above first\n');
+      return;
+    }
+    const families = new Map<string, string>();
+    for (const c of cs) {
+      const name = c.family!.name;
+      const before = families.get(name);
+      if (before !== undefined) throw new UsageError(`${before} and ${c.file} both define family \`${name}\`; generated/${name}/ can hold only one`);
+      families.set(name, c.file);
+    }
+    const files: OutputFile[] = [...(all ? [GENERATED_README] : []), ...cs.flatMap(familyOutputs)];
+    const root = resolve(io.cwd, flags.out);
+    const owned = all ? ['.'] : [...families.keys()];
+    const summary = (s: Staleness) =>
+      [...s.missing.map((p) => `missing  ${p}`), ...s.stale.map((p) => `stale    ${p}`), ...s.orphaned.map((p) => `orphaned ${p}`)];
+    if (flags.check) {
+      const lines = summary(compareWithDisk(root, files, owned));
+      if (lines.length > 0) {
+        io.stderr(`${shown(flags.out)}/ is out of date (run \`npm run generate\`):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+        code = 1;
+      } else io.stdout(`${shown(flags.out)}/ is up to date (${files.length} files)\n`);
+      return;
+    }
+    const lines = summary(applyPlan(root, files, owned));
+    io.stdout(lines.length === 0 ? `${shown(flags.out)}/ is up to date (${files.length} files)\n` : `${lines.map((l) => l.replace(/^(missing |stale   |orphaned)/, (m) => ({ 'missing ': 'wrote   ', 'stale   ': 'updated ', orphaned: 'removed ' })[m]!)).join('\n')}\n`);
+  });
+
+  program
+    .command('grammar')
+    .description('regenerate grammar/ (EBNF, syntax diagrams, TextMate grammar) from the parser')
+    .option('--check', 'write nothing; exit 1 when grammar/ is stale')
+    .action((flags: { check?: boolean }) => {
+      const files = grammarFiles().map((f) => ({ path: f.path.replace(/^grammar\//, ''), content: f.content }));
+      const root = resolve(io.cwd, 'grammar');
+      const s = flags.check ? compareWithDisk(root, files, []) : applyPlan(root, files, []);
+      const changed = [...s.missing, ...s.stale];
+      if (flags.check && changed.length > 0) {
+        io.stderr(`grammar/ is out of date (run \`npm run grammar\`): ${changed.join(', ')}\n`);
+        code = 1;
+      } else io.stdout(changed.length === 0 ? 'grammar/ is up to date\n' : `wrote ${changed.map((p) => `grammar/${p}`).join(', ')}\n`);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+    }
+    if (e instanceof UsageError) {
+      io.stderr(`effnet: ${e.message}\n`);
+      return 2;
+    }
+    // A bug of ours: one line, no stack trace, and a way to report it.
+    io.stderr(`effnet: internal error: ${(e as Error)?.message ?? String(e)}\n(this is a bug in effnet; please report it with the spec that caused it)\n`);
+    return 70;
+  }
+}
+
+function isEntryPoint(): boolean {
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1] ?? '')).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const color = process.stderr.isTTY === true && process.env.NO_COLOR === undefined;
+  main(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    cwd: process.cwd(),
+    color,
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}
