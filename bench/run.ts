@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { buildAst } from '../src/ast/build.js';
+import { DiagnosticSink } from '../src/diagnostics/diagnostic.js';
+import { buildFamily } from '../src/graph/build.js';
+import { lowerFamily } from '../src/ir/lower.js';
+import { parseText } from '../src/parser/parse.js';
+import { specFiles } from '../src/generate/generate.js';
+import { renderReport, reportInput } from '../src/report/report.js';
+
+// `npm run bench`: JSON on stdout. Times each pipeline phase on the shipped
+// specs, and how the whole pipeline grows with 1, 10 and 100 variants in one
+// spec (ratios against the 1-variant run, measured in the same process).
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function phases(text: string, file: string) {
+  const t0 = performance.now();
+  const sink = new DiagnosticSink(file);
+  const { cst } = parseText(text, sink);
+  const ast = buildAst(cst, file);
+  const t1 = performance.now();
+  const family = lowerFamily(ast.family!, file, sink)!;
+  const t2 = performance.now();
+  const graphs = buildFamily(family, sink);
+  const t3 = performance.now();
+  renderReport(reportInput(family.name, file, graphs), 'json');
+  renderReport(reportInput(family.name, file, graphs), 'md', { perLayer: true });
+  const t4 = performance.now();
+  if (sink.hasErrors) throw new Error(`${file} does not compile`);
+  return { parse: t1 - t0, lower: t2 - t1, scale: t3 - t2, report: t4 - t3, total: t4 - t0 };
+}
+
+function measure(text: string, file: string, runs: number) {
+  for (let i = 0; i < 3; i++) phases(text, file); // warm-up: JIT and the parser instance
+  const samples = Array.from({ length: runs }, () => phases(text, file));
+  const pick = (k: keyof ReturnType<typeof phases>) => Number(median(samples.map((s) => s[k])).toFixed(3));
+  return { parseMs: pick('parse'), lowerMs: pick('lower'), scaleMs: pick('scale'), reportMs: pick('report'), totalMs: pick('total') };
+}
+
+/** A spec with n b0-like variants of growing resolution. */
+function syntheticSpec(n: number): string {
+  const base = readFileSync(join('specs', 'efficientnet.effnet'), 'utf8').replace(/^\s*variant .*$/gm, '');
+  const variants = Array.from({ length: n }, (_, i) => `  variant v${i} { width 1.0 depth 1.0 resolution ${224 + 8 * (i % 8)} }`).join('\n');
+  return base.replace(/\}\s*$/, `${variants}\n}\n`);
+}
+
+const specs = Object.fromEntries(specFiles('specs').map((f) => [f, measure(readFileSync(f, 'utf8'), f, 15)]));
+const growth = Object.fromEntries([1, 10, 100].map((n) => [n, measure(syntheticSpec(n), `synthetic-${n}.effnet`, n === 100 ? 5 : 15)]));
+const t1 = growth[1]!.totalMs;
+console.log(
+  JSON.stringify(
+    {
+      node: process.version,
+      what: 'median ms per phase (parse = lex + parse + AST; lower = AST → IR with checks; scale = variant graphs; report = JSON + per-layer Markdown)',
+      specs,
+      variantGrowth: {
+        ...growth,
+        ratio10to1: Number((growth[10]!.totalMs / t1).toFixed(2)),
+        ratio100to1: Number((growth[100]!.totalMs / t1).toFixed(2)),
+      },
+    },
+    null,
+    2,
+  ),
+);
