@@ -11,9 +11,8 @@ import { renderDiagnostic } from '../src/diagnostics/render.js';
 //
 // Header lines (comments, so they are part of the spec and count as lines):
 //   // expect: E010 7:9        one per expected diagnostic: code and 1-based line:col of its start
+//   // expect: nothing          instead: a spec that once went wrong and must now compile clean
 //   // variants: b0 b9          optional: compile only these variants (CompileOptions.variants)
-//   // known-bug: …             optional: the compiler is known to get this file wrong; the expectations
-//                               say what it should report, and the test is an `it.fails` until fixed
 //
 // A file passes when its diagnostics are exactly the expected ones: every listed code at exactly its
 // line:col, and nothing else (no unlisted code, no listed code at another place).
@@ -28,7 +27,6 @@ interface BrokenSpec {
   source: string;
   expected: string[];
   variants?: string[];
-  knownBug?: string;
 }
 
 function loadCorpus(): BrokenSpec[] {
@@ -39,8 +37,7 @@ function loadCorpus(): BrokenSpec[] {
       const source = readFileSync(join(brokenDir, name), 'utf8');
       const expected = [...source.matchAll(/^\/\/ expect: (\S+) (\d+:\d+)[ \t]*$/gm)].map((m) => `${m[1]} ${m[2]}`);
       const variants = /^\/\/ variants: (.+)$/m.exec(source)?.[1]?.trim().split(/\s+/);
-      const knownBug = /^\/\/ known-bug: (.+)$/m.exec(source)?.[1];
-      return { name, file: `test/broken/${name}`, source, expected, variants, knownBug };
+      return { name, file: `test/broken/${name}`, source, expected, variants };
     });
 }
 
@@ -84,17 +81,18 @@ const wordAt = (source: string, d: Diagnostic): string =>
   source.slice(d.range.start.offset, d.range.end.offset).split(/\s+/)[0] ?? '';
 
 describe('the broken-spec corpus', () => {
-  it('has at least 36 specs, each headed by `// expect: CODE line:col` lines naming known codes', () => {
+  it('has at least 36 specs, each headed by `// expect: CODE line:col` lines naming known codes, or `// expect: nothing`', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(36);
     for (const spec of corpus) {
-      expect(spec.source.split('\n')[0], spec.name).toMatch(/^\/\/ expect: [EW]\d{3} \d+:\d+$/);
-      expect(spec.expected.length, spec.name).toBeGreaterThan(0);
+      const first = spec.source.split('\n')[0];
+      expect(first, spec.name).toMatch(/^\/\/ expect: ([EW]\d{3} \d+:\d+|nothing)$/);
+      expect(spec.expected.length > 0, spec.name).toBe(first !== '// expect: nothing');
       for (const e of spec.expected) expect(Object.keys(CODES), `${spec.name}: ${e}`).toContain(e.split(' ')[0]);
     }
   });
 
   it('covers every code a spec can produce (all but E006, which needs a missing file)', () => {
-    const covered = new Set(corpus.filter((s) => !s.knownBug).flatMap((s) => s.expected.map((e) => e.split(' ')[0])));
+    const covered = new Set(corpus.flatMap((s) => s.expected.map((e) => e.split(' ')[0])));
     const fromSpecs = Object.keys(CODES).filter((c) => c !== 'E006');
     expect(fromSpecs.filter((c) => !covered.has(c))).toEqual([]);
   });
@@ -102,11 +100,6 @@ describe('the broken-spec corpus', () => {
 
 describe('each broken spec reports exactly its expected diagnostics', () => {
   for (const spec of corpus) {
-    if (spec.knownBug) {
-      // Fails today (see the known-bug line in the file); passes, and so must lose `.fails`, once fixed.
-      it.fails(`${spec.name} [known bug: ${spec.knownBug}]`, () => assertExpected(spec, compile(spec)));
-      continue;
-    }
     it(spec.name, () => {
       const result = compile(spec);
       assertExpected(spec, result);
@@ -137,10 +130,13 @@ describe('each broken spec reports exactly its expected diagnostics', () => {
     expect(result.graphs[1]!.resolution).toBe(Math.round(224 * 1.2));
   });
 
-  it('the same diagnostics, at the same places, with CRLF line endings', () => {
-    for (const spec of corpus.filter((s) => !s.knownBug)) {
-      const crlf = { ...spec, source: spec.source.replace(/\n/g, '\r\n') };
-      expect(compile(crlf).diagnostics.map(where), spec.name).toEqual(compile(spec).diagnostics.map(where));
+  it('the same diagnostics, at the same places, with CRLF and with lone CR line endings', () => {
+    for (const spec of corpus) {
+      const lf = compile(spec).diagnostics.map(where);
+      for (const eol of ['\r\n', '\r']) {
+        const other = { ...spec, source: spec.source.replace(/\n/g, eol) };
+        expect(compile(other).diagnostics.map(where), `${spec.name} ${JSON.stringify(eol)}`).toEqual(lf);
+      }
     }
   });
 });
@@ -162,7 +158,7 @@ describe('diagnostic ranges and text', () => {
   });
 
   it('every message and hint reads as text: no `undefined`, `NaN` or `[object …]`', () => {
-    for (const { spec, d } of all.filter(({ spec }) => !spec.knownBug)) {
+    for (const { spec, d } of all) {
       const label = `${spec.name} ${where(d)}`;
       expect(d.message.trim().length, label).toBeGreaterThan(0);
       for (const text of [d.message, d.hint ?? '']) expect(text, label).not.toMatch(/undefined|NaN|\[object |``/);
@@ -170,24 +166,20 @@ describe('diagnostic ranges and text', () => {
     }
   });
 
-  // Known bug: `didYouMean` is offered keywords that are valid but misplaced, and attribute keys
-  // written with a space before their number; it then proposes the very word that is there.
-  const selfSuggesting = ['syntax_missing_brace_between_variants.effnet', 'syntax_missing_open_brace.effnet'];
-
-  it('no other hint proposes the word that is already written', () => {
-    for (const { spec, d } of all.filter(({ spec }) => !selfSuggesting.includes(spec.name) && !spec.knownBug)) {
+  it('no hint proposes the word that is already written', () => {
+    let proposals = 0;
+    for (const { spec, d } of all) {
       const s = suggestion(d.hint);
-      if (s !== undefined) expect(s, `${spec.name} ${where(d)}: ${d.hint}`).not.toBe(wordAt(spec.source, d));
+      if (s === undefined) continue;
+      proposals++;
+      expect(s, `${spec.name} ${where(d)}: ${d.hint}`).not.toBe(wordAt(spec.source, d));
+    }
+    expect(proposals).toBeGreaterThan(0);
+    // A keyword that is valid but misplaced (`stem` before `{`, `variant` before `}`) gets no hint at all.
+    for (const name of ['syntax_missing_brace_between_variants.effnet', 'syntax_missing_open_brace.effnet']) {
+      expect(compile(byName(name)).diagnostics[0]!.hint, name).toBeUndefined();
     }
   });
-
-  for (const name of selfSuggesting) {
-    it.fails(`${name}: the hint does not propose the word already written [known bug]`, () => {
-      const spec = byName(name);
-      const d = compile(spec).diagnostics[0]!;
-      expect(suggestion(d.hint)).not.toBe(wordAt(spec.source, d));
-    });
-  }
 });
 
 describe('did-you-mean hints', () => {
@@ -217,15 +209,24 @@ describe('did-you-mean hints', () => {
     expect(hintOf('syntax_long_form_stride.effnet', 'E003')).toBe('write `s2`');
   });
 
+  it('a space inside a compact attribute: `c 32` → `c32`', () => {
+    const ds = compile(byName('space_in_compact_attribute.effnet')).diagnostics;
+    expect(ds.map(where)).toEqual(['E003 4:19']);
+    expect(ds[0]!.message).toBe('unknown attribute `c`');
+    expect(ds[0]!.hint).toBe('write `c32`, without a space');
+  });
+
   it('a misspelled `family` keyword', () => {
-    const first = compile(byName('bug_misspelled_family_keyword.effnet')).diagnostics[0]!;
+    const first = compile(byName('misspelled_family_keyword.effnet')).diagnostics[0]!;
     expect(where(first)).toBe('E002 3:1');
     expect(first.hint).toBe('did you mean `family`?');
   });
 
-  it.fails('`stge` right after a stage line still gets E003 with did-you-mean `stage` [known bug]', () => {
-    const ds = compile(byName('bug_misspelled_statement_after_stage.effnet')).diagnostics;
-    expect(ds[0]!.hint).toBe('did you mean `stage`?');
+  it('`stge` on the line after a stage line is its own statement: E003 with did-you-mean `stage`', () => {
+    const first = compile(byName('misspelled_statement_after_stage.effnet')).diagnostics[0]!;
+    expect(where(first)).toBe('E003 6:3');
+    expect(first.message).toBe('unknown statement `stge`');
+    expect(first.hint).toBe('did you mean `stage`?');
   });
 });
 
@@ -241,8 +242,32 @@ describe('messages say what is wrong', () => {
     expect(first('zero_channels.effnet').message).toMatch(/^channels 0 is out of range/);
     expect(first('zero_repeats.effnet').message).toMatch(/^repeats 0 is out of range/);
     expect(first('duplicate_variant.effnet').message).toBe('variant `b0` is defined twice');
-    expect(first('duplicate_variant.effnet').hint).toBe('the first is at line 8');
-    expect(first('duplicate_attribute.effnet').hint).toBe('the first is at line 6:19');
+    expect(first('duplicate_variant.effnet').hint).toBe('the first is at 8:11');
+    expect(first('duplicate_attribute.effnet').hint).toBe('the first is at 6:19');
+    expect(first('number_for_activation.effnet').message).toBe('unexpected `6`, expected a name or `none`');
+    expect(first('infinite_resolution.effnet').message).toBe('resolution `1e400` is not a finite number');
+    expect(first('invalid_variant_name.effnet').message).toBe('variant name `0.75` is not a plain name');
+  });
+
+  it('a malformed comment is one E001 for the whole comment, with a hint', () => {
+    const hash = compile(byName('hash_comment.effnet')).diagnostics;
+    expect(hash).toHaveLength(1);
+    expect(hash[0]!.message).toBe('`#` does not start a comment');
+    expect(hash[0]!.range.end.line).toBe(hash[0]!.range.start.line);
+    const unclosed = compile(byName('unclosed_block_comment.effnet')).diagnostics[0]!;
+    expect(where(unclosed)).toBe('E001 6:3');
+    expect(unclosed.message).toBe('this `/*` comment is never closed');
+    expect(unclosed.hint).toBe('close it with `*/`');
+  });
+
+  it('a clean spec compiles every variant: keyword names and an `se` setting after a stage', () => {
+    expect(compile(byName('keyword_as_variant_name.effnet')).graphs.map((g) => g.variant)).toEqual(['min', 'limit']);
+    const se = compile(byName('se_squeeze_from_expanded_after_stage.effnet'));
+    expect(se.family!.base.stages).toHaveLength(2);
+    expect(se.family!.base.se.squeezeFrom).toBe('expanded');
+    // The squeeze width is a quarter of the channels the SE runs on: 32 (e1), 16·6 and 24·6.
+    const squeezes = se.graphs[0]!.stages.flatMap((s) => s.blocks.flatMap((b) => b.layers.filter((l) => l.op === 'se')));
+    expect(squeezes.map((l) => [l.inShape[0], (l as { squeeze?: number }).squeeze])).toEqual([[32, 8], [96, 24], [144, 36]]);
   });
 
   it('the graph checks give the numbers behind them', () => {
@@ -361,16 +386,17 @@ describe('inputs outside the corpus', () => {
     }
   });
 
-  it.fails('an empty text is one E004 "the spec is empty" at 1:1 [known bug: also E014 and E031 for family ``]', () => {
+  it('an empty text is one E004 at 1:1', () => {
     expect(compileSource('', 'empty.effnet').diagnostics.map(where)).toEqual(['E004 1:1']);
   });
 
-  it.fails('the end-of-input position counts lone CR line breaks as the lexer does [known bug: parse.ts endOfText splits on \\n only]', () => {
+  it('the end-of-input position counts lone CR line breaks as the lexer does', () => {
+    // Only the syntax error: "no variants" after it would be a follow-on.
     const text = 'family x {\r  stem conv k3 s2 c32\r';
-    expect(compileSource(text, 'cr.effnet').diagnostics.map(where)).toEqual(['E031 1:1', 'E004 3:1']);
+    expect(compileSource(text, 'cr.effnet').diagnostics.map(where)).toEqual(['E004 3:1']);
   });
 
-  it.fails('a `//` comment ends at a lone CR line break, as the lexer counts lines [known bug: it runs to the next \\n]', () => {
+  it('a `//` comment ends at a lone CR line break, as the lexer counts lines', () => {
     const spec = byName('even_kernel.effnet');
     const cr = spec.source.replace(/\n/g, '\r');
     expect(compileSource(cr, spec.file).diagnostics.map(where)).toEqual(['E020 5:20']);

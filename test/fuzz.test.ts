@@ -78,7 +78,7 @@ function checkBasics(text: string, r: Compilation): void {
   }
 }
 
-/** Stronger, for inputs without lone CRs (see the known bug in diagnostics.test.ts): positions agree with the text. */
+/** Stronger: positions agree with the text, with \r\n, \r and \n all line breaks as the lexer counts them. */
 function checkPositions(text: string, r: Compilation): void {
   const lines = text.split(/\r\n|\r|\n/);
   for (const d of r.diagnostics) {
@@ -195,7 +195,11 @@ describe('arbitrary input never throws and returns promptly', () => {
     const utf8 = new TextDecoder('utf-8', { fatal: false });
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => {
-        for (const text of [utf8.decode(bytes), String.fromCharCode(...bytes)]) checkBasics(text, timedCompile(text));
+        for (const text of [utf8.decode(bytes), String.fromCharCode(...bytes)]) {
+          const r = timedCompile(text);
+          checkBasics(text, r);
+          checkPositions(text, r);
+        }
       }),
       params(300),
     );
@@ -204,14 +208,16 @@ describe('arbitrary input never throws and returns promptly', () => {
   it('random unicode strings', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 1000 }), fc.string({ unit: 'grapheme', maxLength: 300 })), (text) => {
-        checkBasics(text, timedCompile(text));
+        const r = timedCompile(text);
+        checkBasics(text, r);
+        checkPositions(text, r);
       }),
       params(300),
     );
   });
 
   it('random strings over the language alphabet', () => {
-    const alphabet = [...'familystagecnvk01234569.e-{}{} \n\n\t/*_'];
+    const alphabet = [...'familystagecnvk01234569.e-{}{} \n\n\r\t/*_#'];
     fc.assert(
       fc.property(fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 800 }), (text) => {
         const r = timedCompile(text);

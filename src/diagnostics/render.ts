@@ -2,31 +2,43 @@ import type { Diagnostic } from './diagnostic.js';
 
 export interface RenderOptions {
   color?: boolean;
+  /** Render at most this many; a last line counts the rest. */
+  max?: number;
 }
 
 const paint = (on: boolean, code: string, text: string): string =>
   on ? `\u001b[${code}m${text}\u001b[0m` : text;
 
+/** Columns of context kept on each side of the caret in a long source line. */
+const CONTEXT = 60;
+
+export const splitLines = (source: string): string[] => (source === '' ? [] : source.split(/\r\n?|\n/));
+
 /**
  * `file:line:col: error E021: message`, then the source line with a caret
- * frame under the range, then the hint.
+ * frame under the range, then the hint. `lines` is the source split once.
  */
-export function renderDiagnostic(d: Diagnostic, source: string | undefined, options: RenderOptions = {}): string {
+export function renderDiagnostic(d: Diagnostic, source: string | readonly string[] | undefined, options: RenderOptions = {}): string {
   const color = options.color ?? false;
   const { line, column } = d.range.start;
   const label = paint(color, d.severity === 'error' ? '1;31' : '1;33', `${d.severity} ${d.code}`);
   const out = [`${d.file}:${line}:${column}: ${label}: ${d.message}`];
   // No frame for a file that could not be read.
-  const lines = source === undefined || source === '' ? [] : source.split(/\r\n?|\n/);
+  const lines = source === undefined ? [] : typeof source === 'string' ? splitLines(source) : source;
   const text = lines[line - 1];
   if (text !== undefined) {
+    const full = text.replace(/\t/g, ' ');
+    const endColumn = d.range.end.line === line ? d.range.end.column : full.length + 1;
+    // Long lines are cut to a window around the caret.
+    const from = Math.max(0, column - 1 - CONTEXT);
+    const to = Math.min(full.length, Math.max(endColumn - 1, column) + CONTEXT);
+    const shown = (from > 0 ? '…' : '') + full.slice(from, to) + (to < full.length ? '…' : '');
+    const caretAt = column - 1 - from + (from > 0 ? 1 : 0);
+    const width = Math.max(1, Math.min(endColumn - column, to - (column - 1)));
     const gutter = String(line).length;
-    const shown = text.replace(/\t/g, ' ');
-    const endColumn = d.range.end.line === line ? d.range.end.column : shown.length + 1;
-    const width = Math.max(1, Math.min(endColumn, shown.length + 1) - column);
     out.push(`${' '.repeat(gutter)} |`);
     out.push(`${line} | ${shown}`);
-    out.push(`${' '.repeat(gutter)} | ${' '.repeat(column - 1)}${paint(color, '1;32', '^'.repeat(width))}`);
+    out.push(`${' '.repeat(gutter)} | ${' '.repeat(caretAt)}${paint(color, '1;32', '^'.repeat(width))}`);
   }
   if (d.hint !== undefined) out.push(`  = hint: ${d.hint}`);
   return out.join('\n');
@@ -37,5 +49,10 @@ export function renderDiagnostics(
   sources: ReadonlyMap<string, string>,
   options: RenderOptions = {},
 ): string {
-  return diagnostics.map((d) => renderDiagnostic(d, sources.get(d.file), options)).join('\n\n');
+  const max = options.max ?? 50;
+  const split = new Map([...sources].map(([file, text]) => [file, splitLines(text)]));
+  const shown = diagnostics.slice(0, max).map((d) => renderDiagnostic(d, split.get(d.file), options));
+  const rest = diagnostics.length - shown.length;
+  if (rest > 0) shown.push(`… and ${rest} more diagnostic${rest === 1 ? '' : 's'} not shown`);
+  return shown.join('\n\n');
 }

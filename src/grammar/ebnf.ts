@@ -150,6 +150,8 @@ function header(): string {
   const words = T.KEYWORDS.map((k) => unquote(k.LABEL ?? k.name));
   const optionWords = words.filter((w) => !statementWords.has(w));
   const skipped = T.allTokens.filter((t) => t.GROUP === Lexer.SKIPPED);
+  const malformed = T.allTokens.filter((t) => t.GROUP === 'malformed');
+  const lexWidth = Math.max(...[...skipped, ...malformed].map((t) => t.name.length));
   const wordMembers = T.allTokens.filter((t) => t !== T.Word && (t.CATEGORIES ?? []).includes(T.Word));
   const wordParts = [
     ...TOKEN_CLASSES.filter((c) => wordMembers.includes(c.token)).map((c) => c.name),
@@ -188,19 +190,31 @@ function header(): string {
       `  ${' '.repeat(width)}   ${c.text}`,
     ]),
     `  ${WORD_CLASS.padEnd(width)} = ${wordParts.join(' | ')}`,
-    `  ${' '.repeat(width)}   any word that can stand as an argument (error productions only)`,
+    `  ${' '.repeat(width)}   any word that can stand as an argument: family and variant`,
+    `  ${' '.repeat(width)}   names (which must then be letters, digits and _ only, E018)`,
+    `  ${' '.repeat(width)}   and the error productions`,
     '',
     'Keywords are case-sensitive and reserved: a NAME never spells one, but a longer',
     'word that starts with one is a NAME (`stages`, `conv2`, `Stage`), as is a',
-    'COMPACT run on into letters (`k3x`, `e1e5`).',
+    'COMPACT run on into letters (`k3x`, `e1e5`). A family or variant name is a WORD,',
+    'so an option keyword can be one (`variant min`); a statement keyword cannot.',
     'Statement keywords (begin a statement):',
     ...wrap([...statementWords], '  '),
     'Option keywords (only inside a statement):',
     ...wrap(optionWords, '  '),
     '',
     'Skipped between tokens (regular expressions, quoted):',
-    ...skipped.map((t) => `  ${t.name.padEnd(12)} ${regexOf(t)}`),
-    'Statements need no terminator and line breaks carry no meaning.',
+    ...skipped.map((t) => `  ${t.name.padEnd(lexWidth)} ${regexOf(t)}`),
+    'Lexed only to be reported (E001, one error each):',
+    ...malformed.map((t) => `  ${t.name.padEnd(lexWidth)} ${regexOf(t)}`),
+    'Line breaks are \\r\\n, \\r or \\n.',
+    '',
+    'Statements need no terminator. A statement\'s options and attributes (the',
+    'repeated normOption, roundOption, seOption, attribute and classifierOption)',
+    'must be on the line of its keyword: the parser gates those repetitions on that',
+    'line (the rules below do not show the gate), so a word on the next line starts',
+    'the next statement. Braces and whole statements may be laid out freely: several',
+    'statements may share a line, and `{` and `}` may stand on any line.',
   ];
   return comment(lines.join('\n'));
 }
