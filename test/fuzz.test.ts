@@ -7,6 +7,7 @@ import { compileSource, type Compilation } from '../src/compile/compile.js';
 import { CODES } from '../src/diagnostics/codes.js';
 import { hasErrors } from '../src/diagnostics/diagnostic.js';
 import type { Shape, VariantGraph } from '../src/graph/graph.js';
+import { positionAt } from './support/positions.js';
 
 // Fuzzing the whole pipeline (text → diagnostics / graphs). Runs are bounded so the file takes a
 // few seconds. fast-check picks a fresh seed each run and prints seed and path on failure; set
@@ -41,17 +42,6 @@ function timedCompile(text: string, file = 'fuzz.effnet'): Compilation {
   return result;
 }
 
-/** 1-based line and column of a 0-based offset, with the lexer's line terminators (\r\n, \r, \n). */
-function positionAt(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  const re = /\r\n|\r|\n/g;
-  for (let m = re.exec(text); m !== null && m.index < offset; m = re.exec(text)) {
-    line++;
-    lineStart = m.index + m[0].length;
-  }
-  return { line, column: offset - lineStart + 1 };
-}
 
 const codes = new Set(Object.keys(CODES));
 

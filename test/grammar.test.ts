@@ -59,9 +59,9 @@ describe('EBNF', () => {
     const body = ebnf.replace(EBNF_COMMENT, '').replace(/"[^"]*"/g, '');
     const used = new Set(body.match(/\b[A-Za-z_]\w*\b/g));
     for (const w of used) {
-      expect(ruleNames.includes(w) || ['NAME', 'NUMBER', 'COMPACT', 'WORD'].includes(w), w).toBe(true);
+      expect(ruleNames.includes(w) || ['NAME', 'NUMBER', 'COMPACT', 'WORD', 'LINE_WORD'].includes(w), w).toBe(true);
     }
-    for (const cls of ['NAME', 'NUMBER', 'COMPACT', 'WORD']) expect(ebnf, cls).toMatch(new RegExp(`^ {3,}${cls} += `, 'm'));
+    for (const cls of ['NAME', 'NUMBER', 'COMPACT', 'WORD', 'LINE_WORD']) expect(ebnf, cls).toMatch(new RegExp(`^ {3,}${cls} += `, 'm'));
   });
 
   it('spells every keyword of the lexer as a terminal', () => {
@@ -75,6 +75,16 @@ describe('EBNF', () => {
       expect(ebnf, rule).toMatch(new RegExp(`\\(\\* Error production: exists only for error recovery\\.[^*]*\\*\\)\\n${rule} = `));
     }
     expect(ebnf.match(/Error production/g)).toHaveLength(2);
+  });
+
+  it('says that options and attributes stay on their keyword\'s line, naming rules that exist', () => {
+    const head = ebnf.slice(0, ebnf.indexOf('\nspec = '));
+    expect(head).toContain('must be on the line of its keyword');
+    expect(head).not.toMatch(/line breaks carry no meaning/);
+    for (const rule of ['normOption', 'roundOption', 'seOption', 'attribute', 'classifierOption']) {
+      expect(head, rule).toContain(rule);
+      expect(ruleNames, rule).toContain(rule);
+    }
   });
 
   it('has balanced comments (a quoted `*)` does not close one)', () => {

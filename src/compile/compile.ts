@@ -30,11 +30,12 @@ export interface CompileOptions {
 
 export function compileSource(source: string, file: string, options: CompileOptions = {}): Compilation {
   const sink = new DiagnosticSink(file);
-  const { cst } = parseText(source, sink);
-  const ast = buildAst(cst, file);
+  const { cst, unrecognised } = parseText(source, sink);
+  const ast = buildAst(unrecognised ? undefined : cst, file);
   let family: FamilyIR | undefined;
   if (ast.family) family = lowerFamily(ast.family, file, sink, !sink.hasErrors);
-  else if (!sink.hasErrors) sink.error('E004', START_OF_FILE, 'the spec is empty', 'a spec holds one `family NAME { … }` block');
+  else if (!sink.hasErrors)
+    sink.error('E004', START_OF_FILE, 'the spec is empty', 'a spec holds one `family NAME { … }` block');
   let graphs: VariantGraph[] = [];
   if (family && !options.irOnly) {
     const selected = selectVariants(family, options.variants, sink);

@@ -74,6 +74,7 @@ function regexOf(t: TokenType): string {
 
 function terminal(t: TokenType): string {
   if (t === T.Word) return WORD_CLASS;
+  if (t === T.LineWord) return 'LINE_WORD';
   const cls = TOKEN_CLASSES.find((c) => c.token === t);
   if (cls) return cls.name;
   // Keywords (`Kw_family` → "family") and punctuation print as their text.
@@ -191,8 +192,10 @@ function header(): string {
     ]),
     `  ${WORD_CLASS.padEnd(width)} = ${wordParts.join(' | ')}`,
     `  ${' '.repeat(width)}   any word that can stand as an argument: family and variant`,
-    `  ${' '.repeat(width)}   names (which must then be letters, digits and _ only, E018)`,
+    `  ${' '.repeat(width)}   names (a letter or _, then letters, digits and _; else E018)`,
     `  ${' '.repeat(width)}   and the error productions`,
+    `  ${'LINE_WORD'.padEnd(width)} = WORD | a statement keyword`,
+    `  ${' '.repeat(width)}   what an unknown statement swallows up to the end of its line`,
     '',
     'Keywords are case-sensitive and reserved: a NAME never spells one, but a longer',
     'word that starts with one is a NAME (`stages`, `conv2`, `Stage`), as is a',

@@ -414,12 +414,12 @@ function lowerCompound(statements: Statement[], sink: DiagnosticSink): CompoundI
   return { alpha: got.alpha, beta: got.beta, gamma: got.gamma, range: s.range };
 }
 
-const NAME = /^[A-Za-z0-9_]+$/;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function checkName(name: Word | undefined, what: string, sink: DiagnosticSink): boolean {
   if (name === undefined) return false;
   if (NAME.test(name.text)) return true;
-  sink.error('E018', name.range, `${what} name \`${name.text}\` is not a plain name`, 'names are letters, digits and `_`: they become folder names under generated/');
+  sink.error('E018', name.range, `${what} name \`${name.text}\` is not a plain name`, 'a name starts with a letter or `_` and goes on with letters, digits and `_`: it becomes a folder name under generated/');
   return false;
 }
 

@@ -1,7 +1,7 @@
 import { createToken, Lexer, type TokenType } from 'chevrotain';
 
-// Line-insensitive: statements need no terminator because no option keyword
-// inside a statement can start another statement (the parser relies on this).
+// Statements need no terminator: a statement's options continue only on its
+// keyword's line (the parser gates them), so layout between statements is free.
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
 export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: Lexer.SKIPPED });
@@ -12,27 +12,29 @@ export const BlockComment = createToken({
   line_breaks: true,
 });
 
-/** Any token that can stand as an argument: the parser's error productions consume these. */
 /** Lexed only to be diagnosed (parse.ts): a `/*` never closed, a `#` comment. */
 export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, group: 'malformed', line_breaks: true });
 export const HashComment = createToken({ name: 'HashComment', pattern: /#[^\n\r]*/, group: 'malformed' });
 
+/** Any token that can stand as an argument: the parser's error productions consume these. */
 export const Word = createToken({ name: 'Word', pattern: Lexer.NA });
+/** Any word of a line, statement keywords included: what an unknown statement swallows up to its line's end. */
+export const LineWord = createToken({ name: 'LineWord', pattern: Lexer.NA });
 
-export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [Word] });
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [Word, LineWord] });
 
 /** timm-style compact attributes: k3 (kernel) s2 (stride) e6 (expand) c24 (channels) n2 (repeats). */
 export const Compact = createToken({
   name: 'Compact',
   pattern: /[ksecn]\d+(?:\.\d+)?/,
   longer_alt: Identifier,
-  categories: [Word],
+  categories: [Word, LineWord],
 });
 
 export const NumberLiteral = createToken({
   name: 'NumberLiteral',
   pattern: /-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/,
-  categories: [Word],
+  categories: [Word, LineWord],
 });
 
 export const LCurly = createToken({ name: 'LCurly', pattern: /\{/, label: "'{'" });
@@ -42,7 +44,7 @@ const keywords: TokenType[] = [];
 let optionKeywords = false;
 function keyword(word: string): TokenType {
   const name = 'Kw_' + word;
-  const categories = optionKeywords ? [Word] : [];
+  const categories = optionKeywords ? [Word, LineWord] : [LineWord];
   const t = createToken({ name, pattern: new RegExp(word), longer_alt: Identifier, label: `'${word}'`, categories });
   keywords.push(t);
   return t;
@@ -112,6 +114,7 @@ export const KEYWORDS: readonly TokenType[] = keywords;
 
 export const allTokens: TokenType[] = [
   Word,
+  LineWord,
   WhiteSpace,
   LineComment,
   BlockComment,

@@ -7,6 +7,8 @@ import { effnetParser } from './parser.js';
 export interface ParseResult {
   cst: CstNode | undefined;
   tokens: IToken[];
+  /** The text does not begin as a spec (`famly x {`): the CST is not worth lowering. */
+  unrecognised: boolean;
 }
 
 /** The range a token covers (columns 1-based, end exclusive). */
@@ -58,9 +60,13 @@ export function parseText(text: string, sink: DiagnosticSink): ParseResult {
   parser.input = lexed.tokens;
   const cst = parser.spec();
   // When the very first token is wrong (`famly x {`), what follows is noise.
-  const errors = parser.errors[0]?.token.startOffset === lexed.tokens[0]?.startOffset ? parser.errors.slice(0, 1) : parser.errors;
+  const unrecognised = parser.errors.length > 0 && parser.errors[0]!.token.startOffset === lexed.tokens[0]?.startOffset;
+  let errors = unrecognised ? parser.errors.slice(0, 1) : parser.errors;
+  // An unclosed `/*` swallowed the rest: "unexpected end of input" only echoes it.
+  const unclosed = (lexed.groups['malformed'] ?? []).some((t) => t.image.startsWith('/*'));
+  if (unclosed) errors = errors.filter((e) => e.token.tokenType.name !== 'EOF');
   for (const e of errors) reportParseError(e, text, sink);
-  return { cst: parser.errors.length > 0 && cst === undefined ? undefined : cst, tokens: lexed.tokens };
+  return { cst, tokens: lexed.tokens, unrecognised };
 }
 
 function reportParseError(e: IRecognitionException, text: string, sink: DiagnosticSink): void {

@@ -77,8 +77,9 @@ export class EffnetParser extends CstParser {
   });
 
   compound = this.RULE('compound', () => {
-    this.CONSUME(T.CompoundKw);
-    this.AT_LEAST_ONE(() => this.SUBRULE(this.coefficient));
+    const kw = this.CONSUME(T.CompoundKw);
+    this.SUBRULE(this.coefficient);
+    this.MANY({ GATE: this.onLineOf(kw), DEF: () => this.SUBRULE2(this.coefficient) });
   });
 
   coefficient = this.RULE('coefficient', () => {
@@ -328,7 +329,7 @@ export class EffnetParser extends CstParser {
 
   unknownStatement = this.RULE('unknownStatement', () => {
     const first = this.CONSUME(T.Word);
-    this.MANY({ GATE: this.onLineOf(first), DEF: () => this.CONSUME2(T.Word) });
+    this.MANY({ GATE: this.onLineOf(first), DEF: () => this.CONSUME(T.LineWord) });
   });
 }
 
