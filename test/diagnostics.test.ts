@@ -266,7 +266,7 @@ describe('messages say what is wrong', () => {
     );
     expect(first('too_many_blocks.effnet').message).toBe('variant `deep` has 13000 blocks, more than the limit of 10000');
     expect(first('too_many_parameters.effnet').message).toMatch(/^variant `b1` would have [\d,]+ parameters, more than the limit of 2,000,000,000$/);
-    expect(first('too_much_activation_memory.effnet').message).toMatch(/^variant `satellite` would need [\d.]+ GiB of activations/);
+    expect(first('too_much_activation_memory.effnet').message).toMatch(/^variant `satellite` would need [\d,]+ MiB of activations for one image \(float32\), more than the limit of 65,536 MiB/);
     expect(first('skip_on_impossible.effnet').hint).toBe('stage 2 goes from 16 to 24 channels with stride 2; use `skip auto`');
   });
 

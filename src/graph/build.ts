@@ -209,8 +209,9 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
     return undefined;
   }
   if (bytes > limits.maxActivationBytes) {
-    const gib = (x: number) => (x / 2 ** 30).toFixed(1);
-    sink.error('E042', at, `${who} would need ${gib(bytes)} GiB of activations for one image, more than the limit of ${gib(limits.maxActivationBytes)} GiB`, 'check the resolution; the limit is set with --max-activation-mib');
+    // MiB, the unit of --max-activation-mib.
+    const mib = (x: number) => Math.ceil(x / 2 ** 20).toLocaleString('en-US');
+    sink.error('E042', at, `${who} would need ${mib(bytes)} MiB of activations for one image (float32), more than the limit of ${mib(limits.maxActivationBytes)} MiB`, 'check the resolution; the limit is set with --max-activation-mib');
     return undefined;
   }
 
