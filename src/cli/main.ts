@@ -9,17 +9,15 @@ import { renderDiagnostics } from '../diagnostics/render.js';
 import { applyPlan, compareWithDisk, writeAtomic, type OutputFile, type Staleness } from '../generate/files.js';
 import { familyOutputs, GENERATED_README, specFiles } from '../generate/generate.js';
 import { grammarFiles } from '../grammar/write.js';
+import { registerDiff } from './diff-command.js';
+import type { Io } from './io.js';
+
+export type { Io } from './io.js';
 import { REPORT_FORMATS, renderReport, reportInput, type ReportFormat } from '../report/report.js';
 
 // A thin layer: parse arguments, call the library, print, return an exit code.
 // 0 success (warnings allowed), 1 errors in the input or stale output, 2 usage.
 
-export interface Io {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  cwd: string;
-  color: boolean;
-}
 
 class UsageError extends Error {}
 
@@ -179,6 +177,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       } else io.stdout(changed.length === 0 ? 'grammar/ is up to date\n' : `wrote ${changed.map((p) => `grammar/${p}`).join(', ')}\n`);
     });
 
+  registerDiff(program, io, (c) => (code = c));
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
@@ -205,8 +205,10 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  const color = process.stderr.isTTY === true && process.env.NO_COLOR === undefined;
+  const noColor = process.env.NO_COLOR !== undefined;
+  const color = process.stderr.isTTY === true && !noColor;
   main(process.argv.slice(2), {
+    stdoutColor: process.stdout.isTTY === true && !noColor,
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     cwd: process.cwd(),

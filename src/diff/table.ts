@@ -1,0 +1,39 @@
+// One table model, drawn as aligned plain/coloured text or as Markdown.
+
+export interface Cell {
+  text: string;
+  /** A changed value: coloured on a terminal, bold in Markdown. */
+  changed?: boolean;
+}
+
+export interface Table {
+  header: string[];
+  /** 'l' or 'r' per column. */
+  align: string;
+  rows: Cell[][];
+}
+
+const YELLOW = '\u001b[33m';
+const RESET = '\u001b[0m';
+
+export function textTable(t: Table, color: boolean): string {
+  const widths = t.header.map((h, i) => Math.max(h.length, ...t.rows.map((r) => r[i]!.text.length)));
+  const pad = (s: string, i: number) => (t.align[i] === 'r' ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
+  const line = (cells: Cell[]) =>
+    cells
+      .map((c, i) => (color && c.changed ? `${YELLOW}${pad(c.text, i)}${RESET}` : pad(c.text, i)))
+      .join('  ')
+      .trimEnd();
+  return [line(t.header.map((text) => ({ text }))), ...t.rows.map(line)].map((l) => `  ${l}`).join('\n');
+}
+
+const mdEscape = (s: string) => s.replace(/\|/g, '\\|');
+
+export function markdownTable(t: Table): string {
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    row(t.header.map(mdEscape)),
+    row([...t.align].map((a) => (a === 'r' ? '---:' : ':---'))),
+    ...t.rows.map((r) => row(r.map((c) => (c.changed && c.text !== '' ? `**${mdEscape(c.text)}**` : mdEscape(c.text))))),
+  ].join('\n');
+}
