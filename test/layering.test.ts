@@ -1,0 +1,47 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// Data flows one way: text → tokens → CST → AST → IR → variant graph →
+// {cost/report, diff}. A folder may import its own rank or an earlier one.
+const RANK: Record<string, number> = {
+  diagnostics: 0,
+  lexer: 1,
+  parser: 2,
+  ast: 3,
+  ir: 4,
+  graph: 5,
+  cost: 6,
+  compile: 7,
+  report: 7,
+  grammar: 7,
+  generate: 8,
+  diff: 8,
+  cli: 9,
+};
+
+const src = resolve(import.meta.dirname, '../src');
+
+describe('layering', () => {
+  it('knows every folder of src/', () => {
+    expect(readdirSync(src).sort()).toEqual(Object.keys(RANK).sort());
+  });
+
+  it('sees the cross-folder imports it checks', () => {
+    const cli = readFileSync(join(src, 'cli/main.ts'), 'utf8');
+    expect([...cli.matchAll(/from '\.\.\/([a-z]+)\//g)].map((m) => m[1])).toEqual(expect.arrayContaining(['compile', 'generate', 'report']));
+  });
+
+  for (const folder of Object.keys(RANK)) {
+    it(`src/${folder} imports no later stage`, () => {
+      for (const file of readdirSync(join(src, folder)).filter((f) => f.endsWith('.ts'))) {
+        const text = readFileSync(join(src, folder, file), 'utf8');
+        for (const m of text.matchAll(/from '\.\.\/([a-z]+)\//g)) {
+          const target = m[1]!;
+          expect(RANK[target], `${folder}/${file} imports ${target}`).toBeDefined();
+          expect(RANK[target]!, `${folder}/${file} imports ${target}/`).toBeLessThanOrEqual(RANK[folder]!);
+        }
+      }
+    });
+  }
+});
