@@ -174,14 +174,14 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
   // Pre-flight: first and second block of each stage stand for all of them.
   let shape = stem.outShape;
   let params = stem.params;
-  let bytes = shapeBytes(input) + activationBytes([stem]).total;
+  let bytes = shapeBytes(input) + activationBytes([stem]);
   let globalIndex = 0;
   const samples: Block[][] = [];
   for (const [i, s] of scaled.entries()) {
     const args = { stage: s, stageIndex: i + 1, totalBlocks, net };
     const first = buildBlock({ ...args, index: 0, globalIndex, inShape: shape });
     const rest = s.repeats > 1 ? buildBlock({ ...args, index: 1, globalIndex: globalIndex + 1, inShape: first.outShape }) : undefined;
-    const figures = (b: Block) => ({ params: sum(b.layers.map((l) => l.params)), bytes: activationBytes(b.layers).total });
+    const figures = (b: Block) => ({ params: sum(b.layers.map((l) => l.params)), bytes: activationBytes(b.layers) });
     const f1 = figures(first);
     const f2 = rest ? figures(rest) : { params: 0, bytes: 0 };
     params += f1.params + (s.repeats - 1) * f2.params;

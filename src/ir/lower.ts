@@ -22,7 +22,7 @@ import { resolveVariant, type VariantScalars } from './variants.js';
 type Scope = 'family' | 'variant';
 
 function readActivation(o: Option, sink: DiagnosticSink, what = 'activation'): Activation | undefined {
-  return readWord(o.value, o.keyRange, what, ACTIVATIONS, sink, 'E011', ACTIVATION_ALIASES);
+  return readWord(o.value, what, ACTIVATIONS, sink, 'E011', ACTIVATION_ALIASES);
 }
 
 /** Long spellings of the compact attributes, for hints. */
@@ -62,7 +62,7 @@ function lowerConv(s: Statement & { attributes: Option[] }, defaults: { kernel: 
         conv.stride = readStride(o, sink) ?? conv.stride;
         break;
       case 'c':
-        conv.channels = readNumber(o.value, o.range, positiveInt('channels', 'E024'), sink);
+        conv.channels = readNumber(o.value, positiveInt('channels', 'E024'), sink);
         break;
       case 'act':
         conv.act = readActivation(o, sink) ?? null;
@@ -84,7 +84,7 @@ function lowerConv(s: Statement & { attributes: Option[] }, defaults: { kernel: 
 }
 
 const readKernel = (o: Option, sink: DiagnosticSink): number | undefined => {
-  const k = readNumber(o.value, o.range, { what: 'kernel size', integer: true, code: 'E020', min: 1, max: 1023 }, sink);
+  const k = readNumber(o.value, { what: 'kernel size', integer: true, code: 'E020', min: 1, max: 1023 }, sink);
   if (k !== undefined && k % 2 === 0) {
     sink.error('E020', o.value!.range, `kernel size ${k} is even`, 'effnet pads symmetrically around the centre: use an odd kernel size such as 3 or 5');
     return undefined;
@@ -93,7 +93,7 @@ const readKernel = (o: Option, sink: DiagnosticSink): number | undefined => {
 };
 
 const readStride = (o: Option, sink: DiagnosticSink): number | undefined => {
-  const s = readNumber(o.value, o.range, { what: 'stride', integer: true, code: 'E021' }, sink);
+  const s = readNumber(o.value, { what: 'stride', integer: true, code: 'E021' }, sink);
   if (s !== undefined && s !== 1 && s !== 2) {
     sink.error('E021', o.value!.range, `stride ${s} is not supported`, 'EfficientNet-family blocks use stride 1 or 2');
     return undefined;
@@ -102,7 +102,7 @@ const readStride = (o: Option, sink: DiagnosticSink): number | undefined => {
 };
 
 function lowerStage(s: Statement & { kind: 'stage' }, sink: DiagnosticSink): StageIR | undefined {
-  const block = s.blockType && readWord(s.blockType, s.keywordRange, 'block type', BLOCK_TYPES, sink, 'E010', BLOCK_ALIASES);
+  const block = s.blockType && readWord(s.blockType, 'block type', BLOCK_TYPES, sink, 'E010', BLOCK_ALIASES);
   if (s.blockType === undefined) sink.error('E014', s.keywordRange, 'the stage needs a block type', `one of ${BLOCK_TYPES.map((b) => `\`${b}\``).join(', ')}`);
   const once = new OnceTracker(sink, 'attribute');
   const got: Partial<Record<string, number | Activation | string | boolean>> = {};
@@ -125,28 +125,28 @@ function lowerStage(s: Statement & { kind: 'stage' }, sink: DiagnosticSink): Sta
         v = readStride(o, sink);
         break;
       case 'e':
-        v = readNumber(o.value, o.range, { what: 'expand ratio', code: 'E022', min: 1, max: 1024 }, sink);
+        v = readNumber(o.value, { what: 'expand ratio', code: 'E022', min: 1, max: 1024 }, sink);
         break;
       case 'c':
-        v = readNumber(o.value, o.range, positiveInt('channels', 'E024'), sink);
+        v = readNumber(o.value, positiveInt('channels', 'E024'), sink);
         break;
       case 'n':
-        v = readNumber(o.value, o.range, positiveInt('repeats', 'E025'), sink);
+        v = readNumber(o.value, positiveInt('repeats', 'E025'), sink);
         break;
       case 'se':
-        v = readNumber(o.value, o.range, { what: 'squeeze-excitation ratio', code: 'E023', min: 0, minExclusive: true, max: 1 }, sink);
+        v = readNumber(o.value, { what: 'squeeze-excitation ratio', code: 'E023', min: 0, minExclusive: true, max: 1 }, sink);
         break;
       case 'mid':
-        v = readNumber(o.value, o.range, positiveInt('mid channels', 'E024'), sink);
+        v = readNumber(o.value, positiveInt('mid channels', 'E024'), sink);
         break;
       case 'expand_from':
-        v = readNumber(o.value, o.range, positiveInt('expand_from channels', 'E024'), sink);
+        v = readNumber(o.value, positiveInt('expand_from channels', 'E024'), sink);
         break;
       case 'act':
         v = readActivation(o, sink);
         break;
       case 'skip':
-        v = readWord(o.value, o.range, 'skip mode', ['auto', 'on', 'off'] as const, sink);
+        v = readWord(o.value, 'skip mode', ['auto', 'on', 'off'] as const, sink);
         break;
       case 'fixed_width':
       case 'fixed_depth':
@@ -241,21 +241,21 @@ function applyStatements(
         break;
       case 'input':
         if (once.first('input', s.keywordRange))
-          net.inputChannels = readNumber(s.channels, s.range, positiveInt('input channels'), sink) ?? net.inputChannels;
+          net.inputChannels = readNumber(s.channels, positiveInt('input channels'), sink) ?? net.inputChannels;
         break;
       case 'classes':
         if (once.first('classes', s.keywordRange))
-          net.classes = readNumber(s.value, s.range, positiveInt('classes'), sink) ?? net.classes;
+          net.classes = readNumber(s.value, positiveInt('classes'), sink) ?? net.classes;
         break;
       case 'activation':
         if (once.first('activation', s.keywordRange)) {
-          const a = readWord(s.name, s.range, 'activation', ACTIVATIONS, sink, 'E011', ACTIVATION_ALIASES);
+          const a = readWord(s.name, 'activation', ACTIVATIONS, sink, 'E011', ACTIVATION_ALIASES);
           if (a) net.activation = a;
         }
         break;
       case 'padding':
         if (once.first('padding', s.keywordRange))
-          net.padding = readWord(s.mode, s.range, 'padding scheme', ['symmetric', 'same'] as const, sink) ?? net.padding;
+          net.padding = readWord(s.mode, 'padding scheme', ['symmetric', 'same'] as const, sink) ?? net.padding;
         break;
       case 'norm': {
         if (!once.first('norm', s.keywordRange)) break;
@@ -263,8 +263,8 @@ function applyStatements(
         net.norm = { ...net.norm };
         for (const o of s.options) {
           if (!inner.first(o.key, o.range)) continue;
-          if (o.key === 'eps') net.norm.eps = readNumber(o.value, o.range, { what: 'eps', min: 0, minExclusive: true, max: 1 }, sink) ?? net.norm.eps;
-          else net.norm.momentum = readNumber(o.value, o.range, { what: 'momentum', min: 0, max: 1 }, sink) ?? net.norm.momentum;
+          if (o.key === 'eps') net.norm.eps = readNumber(o.value, { what: 'eps', min: 0, minExclusive: true, max: 1 }, sink) ?? net.norm.eps;
+          else net.norm.momentum = readNumber(o.value, { what: 'momentum', min: 0, max: 1 }, sink) ?? net.norm.momentum;
         }
         break;
       }
@@ -272,7 +272,7 @@ function applyStatements(
         if (s.target === undefined || !once.first(`round ${s.target}`, s.keywordRange, `round ${s.target}`)) break;
         net.rounding = structuredClone(net.rounding);
         if (s.target === 'repeats') {
-          net.rounding.repeats = readWord(s.mode, s.range, 'repeat rounding', ['ceil', 'floor', 'round'] as const, sink) ?? net.rounding.repeats;
+          net.rounding.repeats = readWord(s.mode, 'repeat rounding', ['ceil', 'floor', 'round'] as const, sink) ?? net.rounding.repeats;
           break;
         }
         const inner = new OnceTracker(sink, 'rounding option');
@@ -286,7 +286,7 @@ function applyStatements(
           }
           const rule =
             o.key === 'limit' ? { what: 'round limit', min: 0, max: 1 } : positiveInt(o.key === 'min' ? 'minimum channels' : 'divisor');
-          const v = readNumber(o.value, o.range, rule, sink);
+          const v = readNumber(o.value, rule, sink);
           if (v === undefined) continue;
           if (s.target === 'resolution') net.rounding.resolution.divisor = v;
           else if (o.key === 'divisor') net.rounding.channels.divisor = v;
@@ -306,8 +306,8 @@ function applyStatements(
         net.se = { ...net.se };
         for (const o of s.options) {
           if (!inner.first(o.key, o.range)) continue;
-          if (o.key === 'squeeze') net.se.squeezeFrom = readWord(o.value, o.range, 'squeeze source', ['input', 'expanded'] as const, sink) ?? net.se.squeezeFrom;
-          else if (o.key === 'divisor') net.se.divisor = readNumber(o.value, o.range, positiveInt('se divisor'), sink) ?? net.se.divisor;
+          if (o.key === 'squeeze') net.se.squeezeFrom = readWord(o.value, 'squeeze source', ['input', 'expanded'] as const, sink) ?? net.se.squeezeFrom;
+          else if (o.key === 'divisor') net.se.divisor = readNumber(o.value, positiveInt('se divisor'), sink) ?? net.se.divisor;
           else if (o.key === 'act') net.se.act = readActivation(o, sink) ?? net.se.act;
           else net.se.gate = readActivation(o, sink, 'gate activation') ?? net.se.gate;
         }
@@ -335,8 +335,8 @@ function applyStatements(
         net.classifier = { ...net.classifier };
         for (const o of s.options) {
           if (!inner.first(o.key, o.range)) continue;
-          if (o.key === 'dropout') net.classifier.dropout = readNumber(o.value, o.range, { what: 'dropout', min: 0, max: 1, maxExclusive: true }, sink) ?? net.classifier.dropout;
-          else if (o.key === 'hidden') net.classifier.hidden = readNumber(o.value, o.range, positiveInt('hidden features', 'E024'), sink) ?? net.classifier.hidden;
+          if (o.key === 'dropout') net.classifier.dropout = readNumber(o.value, { what: 'dropout', min: 0, max: 1, maxExclusive: true }, sink) ?? net.classifier.dropout;
+          else if (o.key === 'hidden') net.classifier.hidden = readNumber(o.value, positiveInt('hidden features', 'E024'), sink) ?? net.classifier.hidden;
           else net.classifier.act = readActivation(o, sink) ?? net.classifier.act;
         }
         break;
@@ -348,20 +348,20 @@ function applyStatements(
         if (!once.first(s.key, s.keywordRange)) break;
         switch (s.key) {
           case 'dropout':
-            net.classifier = { ...net.classifier, dropout: readNumber(s.value, s.range, { what: 'dropout', min: 0, max: 1, maxExclusive: true }, sink) ?? net.classifier.dropout };
+            net.classifier = { ...net.classifier, dropout: readNumber(s.value, { what: 'dropout', min: 0, max: 1, maxExclusive: true }, sink) ?? net.classifier.dropout };
             break;
           case 'drop_path':
-            net.dropPath = readNumber(s.value, s.range, { what: 'drop_path', min: 0, max: 1, maxExclusive: true }, sink) ?? net.dropPath;
+            net.dropPath = readNumber(s.value, { what: 'drop_path', min: 0, max: 1, maxExclusive: true }, sink) ?? net.dropPath;
             break;
           case 'width':
           case 'depth': {
-            const v = readNumber(s.value, s.range, { what: s.key, min: 0, minExclusive: true, max: 1000 }, sink);
+            const v = readNumber(s.value, { what: s.key, min: 0, minExclusive: true, max: 1000 }, sink);
             if (v !== undefined) scalars[s.key] = { value: v, range: s.range };
             else scalars.invalid = true;
             break;
           }
           case 'resolution': {
-            const v = readNumber(s.value, s.range, { ...positiveInt('resolution'), max: 1_000_000 }, sink);
+            const v = readNumber(s.value, { ...positiveInt('resolution'), max: 1_000_000 }, sink);
             if (v !== undefined) scalars.resolution = { value: v, range: s.range };
             else scalars.invalid = true;
             break;
@@ -372,7 +372,7 @@ function applyStatements(
               break;
             }
             {
-              const v = readNumber(s.value, s.range, { what: 'phi', min: -20, max: 20 }, sink);
+              const v = readNumber(s.value, { what: 'phi', min: -20, max: 20 }, sink);
               if (v !== undefined) scalars.phi = { value: v, range: s.range };
               else scalars.invalid = true;
             }
@@ -393,7 +393,7 @@ function lowerCompound(statements: Statement[], sink: DiagnosticSink): CompoundI
   const got: Record<string, number> = {};
   for (const o of s.options) {
     if (!once.first(o.key, o.range)) continue;
-    const v = readNumber(o.value, o.range, { what: o.key, min: 0, minExclusive: true, max: 100 }, sink);
+    const v = readNumber(o.value, { what: o.key, min: 0, minExclusive: true, max: 100 }, sink);
     if (v !== undefined) got[o.key] = v;
   }
   const missing = ['alpha', 'beta', 'gamma'].filter((k) => got[k] === undefined && !s.options.some((o) => o.key === k));

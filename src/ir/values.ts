@@ -22,7 +22,7 @@ function describeBounds(rule: NumberRule): string {
   return [lo, hi].filter(Boolean).join(' and ');
 }
 
-export function readNumber(v: Value | undefined, at: Range, rule: NumberRule, sink: DiagnosticSink): number | undefined {
+export function readNumber(v: Value | undefined, rule: NumberRule, sink: DiagnosticSink): number | undefined {
   // A missing value is a syntax error the parser has reported already.
   if (v === undefined) return undefined;
   if (v.kind !== 'number') {
@@ -60,7 +60,6 @@ export const positiveInt = (what: string, code = 'E026'): NumberRule => ({
 
 export function readWord<T extends string>(
   v: Value | undefined,
-  at: Range,
   what: string,
   allowed: readonly T[],
   sink: DiagnosticSink,
