@@ -17,6 +17,7 @@ const RANK: Record<string, number> = {
   grammar: 7,
   generate: 8,
   diff: 8,
+  weights: 6,
   cli: 9,
 };
 
