@@ -20,8 +20,9 @@ export const DEFAULT_LIMITS: GraphLimits = {
   maxBlocks: 10_000,
 };
 
-function scaleChannels(c: number, net: NetworkIR, width: number, fixed: boolean): number {
+function scaleChannels(c: number, net: NetworkIR, width: number, fixed: boolean, growOnly = false): number {
   if (fixed) return c;
+  if (growOnly) width = Math.max(1, width);
   const { divisor, min, limit } = net.rounding.channels;
   return makeDivisible(c * width, divisor, min, limit);
 }
@@ -154,7 +155,7 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
   const at = v.range;
   const who = `variant \`${v.name}\``;
   const stemIR = net.stem!;
-  const stemChannels = scaleChannels(stemIR.channels, net, v.width, stemIR.fixedWidth);
+  const stemChannels = scaleChannels(stemIR.channels, net, v.width, stemIR.fixedWidth, stemIR.growOnly);
   const scaled = net.stages.map((s) => scaleStage(s, net, v));
 
   const totalStride = stemIR.stride * scaled.reduce((p, s) => p * s.stride, 1) * (net.head?.stride ?? 1);
@@ -197,10 +198,11 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
   }
   const headIR = net.head;
   const head = headIR
-    ? convLayer({ name: `features.${scaled.length + 1}`, role: 'head', inShape: shape, outChannels: scaleChannels(headIR.channels, net, v.width, headIR.fixedWidth), kernel: headIR.kernel, stride: headIR.stride, padding: net.padding, norm: net.norm, act: headIR.act ?? net.activation })
+    ? convLayer({ name: `features.${scaled.length + 1}`, role: 'head', inShape: shape, outChannels: scaleChannels(headIR.channels, net, v.width, headIR.fixedWidth, headIR.growOnly), kernel: headIR.kernel, stride: headIR.stride, padding: net.padding, norm: net.norm, act: headIR.act ?? net.activation })
     : null;
   const features = (head?.outShape ?? shape)[0];
-  const hidden = net.classifier.hidden === null ? null : linearLayer('classifier.0', features, net.classifier.hidden, net.classifier.act ?? net.activation);
+  const cls = net.classifier;
+  const hidden = cls.hidden === null ? null : linearLayer('classifier.0', features, scaleChannels(cls.hidden, net, v.width, cls.hiddenFixedWidth), cls.act ?? net.activation);
   const linear = linearLayer(hidden ? 'classifier.3' : 'classifier.1', hidden?.outFeatures ?? features, net.classes, 'identity');
   for (const l of [head, hidden, linear]) params += l?.params ?? 0;
   bytes += (head ? shapeBytes(head.outShape) : 0) + classifierBytes(features, hidden, linear);

@@ -57,6 +57,8 @@ export interface ConvIR {
   channels: number;
   act: Activation | null;
   fixedWidth: boolean;
+  /** Width scaling may grow the channels but never shrink them (torchvision MobileNetV2's head). */
+  growOnly: boolean;
   range: Range;
 }
 
@@ -83,7 +85,9 @@ export interface StageIR {
 
 export interface ClassifierIR {
   dropout: number;
+  /** Hidden features, width-scaled unless `hiddenFixedWidth` (torchvision MobileNetV3). */
   hidden: number | null;
+  hiddenFixedWidth: boolean;
   act: Activation | null;
 }
 
@@ -147,7 +151,7 @@ export function defaultNetwork(): NetworkIR {
     se: { squeezeFrom: 'input', divisor: null, act: null, gate: 'sigmoid' },
     stem: null,
     head: null,
-    classifier: { dropout: 0, hidden: null, act: null },
+    classifier: { dropout: 0, hidden: null, hiddenFixedWidth: false, act: null },
     dropPath: 0,
     stages: [],
   };

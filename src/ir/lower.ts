@@ -27,7 +27,7 @@ function readActivation(o: Option, sink: DiagnosticSink, what = 'activation'): A
 
 /** Long spellings of the compact attributes, for hints. */
 const LONG_FORMS: Record<string, string> = { kernel: 'k', stride: 's', expand: 'e', channels: 'c', repeats: 'n' };
-const ATTRIBUTE_NAMES = ['k', 's', 'e', 'c', 'n', 'se', 'act', 'skip', 'mid', 'expand_from', 'fixed_width', 'fixed_depth'];
+const ATTRIBUTE_NAMES = ['k', 's', 'e', 'c', 'n', 'se', 'act', 'skip', 'mid', 'expand_from', 'fixed_width', 'fixed_depth', 'grow_only'];
 
 function unknownAttribute(o: Option, sink: DiagnosticSink): void {
   const word = o.key.slice(1);
@@ -47,7 +47,7 @@ function unknownAttribute(o: Option, sink: DiagnosticSink): void {
 /** Stem and head: `conv k3 s2 c32 [act X] [fixed_width]`. */
 function lowerConv(s: Statement & { attributes: Option[] }, defaults: { kernel: number; stride: number }, sink: DiagnosticSink): ConvIR | undefined {
   const once = new OnceTracker(sink, 'attribute');
-  const conv: Partial<ConvIR> = { kernel: defaults.kernel, stride: defaults.stride, act: null, fixedWidth: false, range: s.range };
+  const conv: Partial<ConvIR> = { kernel: defaults.kernel, stride: defaults.stride, act: null, fixedWidth: false, growOnly: false, range: s.range };
   for (const o of s.attributes) {
     if (o.key.startsWith('?')) {
       unknownAttribute(o, sink);
@@ -70,9 +70,16 @@ function lowerConv(s: Statement & { attributes: Option[] }, defaults: { kernel: 
       case 'fixed_width':
         conv.fixedWidth = true;
         break;
+      case 'grow_only':
+        conv.growOnly = true;
+        break;
       default:
-        sink.error('E015', o.range, `\`${o.key}\` does not apply to the ${s.kind}`, 'the stem and head take k, s, c, act and fixed_width');
+        sink.error('E015', o.range, `\`${o.key}\` does not apply to the ${s.kind}`, 'the stem and head take k, s, c, act, fixed_width and grow_only');
     }
+  }
+  if (conv.fixedWidth && conv.growOnly) {
+    sink.error('E027', s.range, '`fixed_width` and `grow_only` contradict each other', 'keep one of them');
+    return undefined;
   }
   if (conv.channels === undefined) {
     // An invalid `c` was reported where it stands; only a missing one is reported here.
@@ -150,6 +157,7 @@ function lowerStage(s: Statement & { kind: 'stage' }, sink: DiagnosticSink): Sta
         break;
       case 'fixed_width':
       case 'fixed_depth':
+      case 'grow_only':
         v = true;
         break;
     }
@@ -169,6 +177,7 @@ function lowerStage(s: Statement & { kind: 'stage' }, sink: DiagnosticSink): Sta
       }
     }
   };
+  notFor(['grow_only'], '`grow_only` applies to the stem and the head');
   if (block === 'conv') notFor(['e', 'mid', 'expand_from', 'se'], 'a `conv` block is one k×k convolution with norm and activation');
   if (block === 'ds_conv') notFor(['e', 'mid', 'expand_from'], 'a depthwise-separable block has no expansion');
   for (const [key, example] of [['k', 'k3'], ['c', 'c24']] as const) {
@@ -336,6 +345,7 @@ function applyStatements(
         for (const o of s.options) {
           if (!inner.first(o.key, o.range)) continue;
           if (o.key === 'dropout') net.classifier.dropout = readNumber(o.value, { what: 'dropout', min: 0, max: 1, maxExclusive: true }, sink) ?? net.classifier.dropout;
+          else if (o.key === 'fixed_width') net.classifier.hiddenFixedWidth = true;
           else if (o.key === 'hidden') net.classifier.hidden = readNumber(o.value, positiveInt('hidden features', 'E024'), sink) ?? net.classifier.hidden;
           else net.classifier.act = readActivation(o, sink) ?? net.classifier.act;
         }

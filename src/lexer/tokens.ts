@@ -98,6 +98,7 @@ export const ExpandFrom = keyword('expand_from');
 export const Skip = keyword('skip');
 export const FixedWidth = keyword('fixed_width');
 export const FixedDepth = keyword('fixed_depth');
+export const GrowOnly = keyword('grow_only');
 
 /** Keywords that begin a statement: used for "did you mean" hints. */
 export const STATEMENT_KEYWORDS = [

@@ -277,6 +277,7 @@ export class EffnetParser extends CstParser {
       },
       { ALT: () => this.CONSUME(T.FixedWidth) },
       { ALT: () => this.CONSUME(T.FixedDepth) },
+      { ALT: () => this.CONSUME(T.GrowOnly) },
       { ALT: () => this.SUBRULE(this.unknownAttribute), IGNORE_AMBIGUITIES: true },
     ]);
   });
@@ -311,6 +312,7 @@ export class EffnetParser extends CstParser {
           this.SUBRULE(this.activationName);
         },
       },
+      { ALT: () => this.CONSUME(T.FixedWidth) },
     ]);
   });
 
