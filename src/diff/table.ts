@@ -16,7 +16,12 @@ export interface Table {
 const YELLOW = '\u001b[33m';
 const RESET = '\u001b[0m';
 
-export function textTable(t: Table, color: boolean): string {
+/** A terminal cell never grows past this; a whole stage present on one side only would. */
+const MAX_CELL = 60;
+const clip = (c: Cell): Cell => (c.text.length > MAX_CELL ? { ...c, text: `${c.text.slice(0, MAX_CELL - 1)}…` } : c);
+
+export function textTable(table: Table, color: boolean): string {
+  const t = { ...table, rows: table.rows.map((r) => r.map(clip)) };
   const widths = t.header.map((h, i) => Math.max(h.length, ...t.rows.map((r) => r[i]!.text.length)));
   const pad = (s: string, i: number) => (t.align[i] === 'r' ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
   const line = (cells: Cell[]) =>
