@@ -1,6 +1,6 @@
 import { grouped, human, mib } from '../report/format.js';
 import { isEmpty, STAGE_FIELDS, TOTALS, type Diff, type Num, type SettingChange, type SpecDiff, type StageRow, type Total, type VariantDiff } from './model.js';
-import { markdownTable, textTable, type Cell, type Table } from './table.js';
+import { markdownTable, textTable, type Cell, type Table } from '../report/table.js';
 
 // Text, Markdown and JSON views of a diff. Deterministic: no times, no absolute paths.
 

@@ -1,16 +1,17 @@
 import { MACS_DEFINITION, MEMORY_DEFINITION, PARAMS_DEFINITION, type VariantCost } from '../cost/cost.js';
 import { grouped, human, mib, multiplier, shape } from './format.js';
 import { generatedBanner, type ReportInput, type ReportOptions } from './report.js';
+import { markdownTable } from './table.js';
 
-function table(header: string[], align: ('l' | 'r')[], rows: string[][]): string {
-  const sep = align.map((a) => (a === 'r' ? '---:' : '---'));
-  return [header, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
-}
+const table = (header: string[], align: string, rows: string[][]): string =>
+  markdownTable({ header, align, rows: rows.map((r) => r.map((text) => ({ text }))) });
+
+const dash = (x: number | null) => (x === null ? '–' : String(x));
 
 export function summaryTable(variants: readonly VariantCost[]): string {
   return table(
     ['variant', 'resolution', 'width', 'depth', 'params', 'BN buffers', 'MACs', 'FLOPs', 'activations (total)', 'activations (peak)'],
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    'lrrrrrrrrr',
     variants.map((v) => [
       v.name,
       String(v.resolution),
@@ -27,10 +28,9 @@ export function summaryTable(variants: readonly VariantCost[]): string {
 }
 
 function stageTable(v: VariantCost): string {
-  const dash = (x: number | null) => (x === null ? '–' : String(x));
   return table(
     ['#', 'stage', 'block', 'k', 's', 'e', 'channels', 'repeats', 'output', 'params', 'MACs'],
-    ['r', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r'],
+    'rllrrrrrlrr',
     v.stages.map((s) => [
       String(s.index),
       s.role,
@@ -48,10 +48,9 @@ function stageTable(v: VariantCost): string {
 }
 
 function layerTable(v: VariantCost): string {
-  const dash = (x: number | null) => (x === null ? '–' : String(x));
   return table(
     ['layer', 'type', 'role', 'input', 'output', 'k', 's', 'groups', 'act', 'params', 'MACs'],
-    ['l', 'l', 'l', 'l', 'l', 'r', 'r', 'r', 'l', 'r', 'r'],
+    'lllllrrrlrr',
     v.layers.map((l) => [
       l.name,
       l.type,

@@ -1,4 +1,4 @@
-// One table model, drawn as aligned plain/coloured text or as Markdown.
+// One table model, drawn as aligned plain/coloured text (diff) or as Markdown (reports, diff).
 
 export interface Cell {
   text: string;
