@@ -148,18 +148,19 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const files: OutputFile[] = [...(all ? [GENERATED_README] : []), ...cs.flatMap(familyOutputs)];
     const root = resolve(io.cwd, flags.out);
     const owned = all ? ['.'] : [...families.keys()];
-    const summary = (s: Staleness) =>
-      [...s.missing.map((p) => `missing  ${p}`), ...s.stale.map((p) => `stale    ${p}`), ...s.orphaned.map((p) => `orphaned ${p}`)];
+    /** One line per file, in the words of a check (missing/stale/orphaned) or of a write (wrote/updated/removed). */
+    const summary = (s: Staleness, [missing, stale, orphaned]: string[]) =>
+      [...s.missing.map((p) => `${missing} ${p}`), ...s.stale.map((p) => `${stale} ${p}`), ...s.orphaned.map((p) => `${orphaned} ${p}`)];
     if (flags.check) {
-      const lines = summary(compareWithDisk(root, files, owned));
+      const lines = summary(compareWithDisk(root, files, owned), ['missing ', 'stale   ', 'orphaned']);
       if (lines.length > 0) {
         io.stderr(`${shown(flags.out)}/ is out of date (run \`npm run generate\`):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
         code = 1;
       } else io.stdout(`${shown(flags.out)}/ is up to date (${files.length} files)\n`);
       return;
     }
-    const lines = summary(applyPlan(root, files, owned));
-    io.stdout(lines.length === 0 ? `${shown(flags.out)}/ is up to date (${files.length} files)\n` : `${lines.map((l) => l.replace(/^(missing |stale   |orphaned)/, (m) => ({ 'missing ': 'wrote   ', 'stale   ': 'updated ', orphaned: 'removed ' })[m]!)).join('\n')}\n`);
+    const lines = summary(applyPlan(root, files, owned), ['wrote   ', 'updated ', 'removed ']);
+    io.stdout(lines.length === 0 ? `${shown(flags.out)}/ is up to date (${files.length} files)\n` : `${lines.join('\n')}\n`);
   });
 
   program
