@@ -448,6 +448,8 @@ export function lowerFamily(family: FamilyNode, file: string, sink: DiagnosticSi
   base.depth = baseScalars.depth?.value ?? 1;
   base.resolution = baseScalars.resolution?.value ?? null;
   const compound = lowerCompound(statements, sink);
+  // Declared but invalid (null): phi variants then say nothing more about it.
+  const compoundDeclared = statements.some((s) => s.kind === 'compound');
 
   const familyNameOk = checkName(family.name, 'family', sink);
   if (syntaxOk && base.stem === null && !statements.some((s) => s.kind === 'stem'))
@@ -475,7 +477,6 @@ export function lowerFamily(family: FamilyNode, file: string, sink: DiagnosticSi
       continue;
     }
     if (scalars.invalid) continue;
-    const compoundDeclared = statements.some((s) => s.kind === 'compound');
     const resolved = resolveVariant(v, net, scalars, compound, compoundDeclared, sink);
     if (resolved) variants.push(resolved);
   }
