@@ -34,6 +34,7 @@ function toFloat32(dtype: string, bytes: Uint8Array): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.byteLength / BYTES[dtype]!;
   const out = new Float32Array(n);
+  const scratch = new DataView(new ArrayBuffer(4)); // BF16 is the high half of a float32
   for (let i = 0; i < n; i++) {
     switch (dtype) {
       case 'F32':
@@ -45,12 +46,10 @@ function toFloat32(dtype: string, bytes: Uint8Array): Float32Array {
       case 'F16':
         out[i] = halfToFloat(view.getUint16(2 * i, true));
         break;
-      case 'BF16': {
-        const b = new DataView(new ArrayBuffer(4));
-        b.setUint32(0, view.getUint16(2 * i, true) << 16, true);
-        out[i] = b.getFloat32(0, true);
+      case 'BF16':
+        scratch.setUint32(0, view.getUint16(2 * i, true) << 16, true);
+        out[i] = scratch.getFloat32(0, true);
         break;
-      }
       case 'I64':
         out[i] = Number(view.getBigInt64(8 * i, true));
         break;
