@@ -30,7 +30,11 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 function toFloat32(dtype: string, bytes: Uint8Array): Float32Array {
+  // safetensors is little-endian: on such hosts F32 data is used as it lies (copied, so aligned).
+  if (dtype === 'F32' && LITTLE_ENDIAN) return new Float32Array(bytes.slice().buffer);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.byteLength / BYTES[dtype]!;
   const out = new Float32Array(n);
