@@ -98,7 +98,7 @@ export function parseSafetensors(bytes: Uint8Array, source = 'weights'): Safeten
     const expected = shape.reduce((a, d) => a * d, 1) * BYTES[dtype]!;
     if (end! - begin! !== expected) fail(`tensor \`${name}\` [${shape.join(', ')}] ${dtype} needs ${expected} bytes but has ${end! - begin!}`);
     spans.push([begin!, end!, name]);
-    tensors.set(name, { name, dtype, shape, data: toFloat32(dtype, data.slice(begin!, end!)) });
+    tensors.set(name, { name, dtype, shape, data: toFloat32(dtype, data.subarray(begin!, end!)) });
   }
   spans.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++) {
