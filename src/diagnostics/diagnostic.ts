@@ -15,6 +15,9 @@ export interface Range {
   end: Position;
 }
 
+/** Line breaks as the lexer counts them: \n, \r\n and a lone \r. */
+export const LINE_BREAK = /\r\n?|\n/;
+
 export type Severity = 'error' | 'warning';
 
 export interface Diagnostic {

@@ -1,4 +1,4 @@
-import type { Diagnostic } from './diagnostic.js';
+import { LINE_BREAK, type Diagnostic } from './diagnostic.js';
 
 export interface RenderOptions {
   color?: boolean;
@@ -12,7 +12,7 @@ const paint = (on: boolean, code: string, text: string): string =>
 /** Columns of context kept on each side of the caret in a long source line. */
 const CONTEXT = 60;
 
-export const splitLines = (source: string): string[] => (source === '' ? [] : source.split(/\r\n?|\n/));
+export const splitLines = (source: string): string[] => (source === '' ? [] : source.split(LINE_BREAK));
 
 /**
  * `file:line:col: error E021: message`, then the source line with a caret

@@ -1,12 +1,11 @@
 import type { CstNode, IRecognitionException, IToken } from 'chevrotain';
-import { DiagnosticSink, type Range } from '../diagnostics/diagnostic.js';
+import { DiagnosticSink, LINE_BREAK, type Range } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { effnetLexer, STATEMENT_KEYWORDS } from '../lexer/tokens.js';
 import { effnetParser } from './parser.js';
 
 export interface ParseResult {
   cst: CstNode | undefined;
-  tokens: IToken[];
   /** The text does not begin as a spec (`famly x {`): the CST is not worth lowering. */
   unrecognised: boolean;
 }
@@ -22,9 +21,6 @@ export function tokenRange(t: IToken): Range {
     end: { line: endLine, column: endColumn, offset: (t.endOffset ?? t.startOffset) + 1 },
   };
 }
-
-/** Line breaks as the lexer counts them: \n, \r\n and a lone \r. */
-export const LINE_BREAK = /\r\n?|\n/;
 
 function endOfText(text: string): Range {
   const lines = text.split(LINE_BREAK);
@@ -66,7 +62,7 @@ export function parseText(text: string, sink: DiagnosticSink): ParseResult {
   const unclosed = (lexed.groups['malformed'] ?? []).some((t) => t.image.startsWith('/*'));
   if (unclosed) errors = errors.filter((e) => e.token.tokenType.name !== 'EOF');
   for (const e of errors) reportParseError(e, text, sink);
-  return { cst, tokens: lexed.tokens, unrecognised };
+  return { cst, unrecognised };
 }
 
 function reportParseError(e: IRecognitionException, text: string, sink: DiagnosticSink): void {
