@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 // Data flows one way: text → tokens → CST → AST → IR → variant graph →
 // {cost/report, diff}. A folder may import its own rank or an earlier one.
 const RANK: Record<string, number> = {
+  // What generated code imports at run time: depends on no compiler stage.
+  runtime: 0,
   diagnostics: 0,
   lexer: 1,
   parser: 2,
@@ -17,6 +19,7 @@ const RANK: Record<string, number> = {
   grammar: 7,
   generate: 8,
   diff: 8,
+  model: 6,
   weights: 6,
   cli: 9,
 };

@@ -1,0 +1,112 @@
+import { WeightsError, type SafetensorsFile } from './safetensors.js';
+import type { LayerSpec } from './spec.js';
+
+// Which checkpoint tensor feeds which slot of which layer, in torchvision's
+// naming (the layer names themselves) or timm's, and the binding of a
+// safetensors file to those slots with every mismatch named.
+
+export type Layout = 'torchvision' | 'timm';
+export const LAYOUTS: readonly Layout[] = ['torchvision', 'timm'];
+
+export type Slot =
+  | 'conv.weight'
+  | 'conv.bias'
+  | 'bn.weight'
+  | 'bn.bias'
+  | 'bn.mean'
+  | 'bn.var'
+  | 'fc1.weight'
+  | 'fc1.bias'
+  | 'fc2.weight'
+  | 'fc2.bias'
+  | 'linear.weight'
+  | 'linear.bias';
+
+export interface ExpectedTensor {
+  /** The tensor's name in the checkpoint. */
+  name: string;
+  /** PyTorch layout: OIHW for convs, [out, in] for linear layers. */
+  shape: number[];
+  /** The layer it belongs to. */
+  layer: string;
+  slot: Slot;
+}
+
+/** Buffers PyTorch saves that inference does not use. */
+const IGNORED = /\.num_batches_tracked$/;
+
+function names(l: LayerSpec, layout: Layout): string[] {
+  if (layout === 'torchvision') {
+    if (l.kind === 'conv') return [`${l.spec.name}.0`, `${l.spec.name}.1`];
+    if (l.kind === 'se') return [`${l.spec.name}.fc1`, `${l.spec.name}.fc2`];
+    return [l.spec.name];
+  }
+  const timm = l.spec.timm;
+  if (timm === undefined) throw new WeightsError(`layer \`${l.spec.name}\` has no timm counterpart; use the torchvision layout`);
+  return typeof timm === 'string' ? [timm] : timm;
+}
+
+/** Every tensor a checkpoint in this layout must hold, in execution order. */
+export function checkpointTensors(layers: readonly LayerSpec[], layout: Layout): ExpectedTensor[] {
+  return layers.flatMap((l): ExpectedTensor[] => {
+    const [a, b] = names(l, layout);
+    const t = (name: string, shape: number[], slot: Slot): ExpectedTensor => ({ name, shape, layer: l.spec.name, slot });
+    switch (l.kind) {
+      case 'conv': {
+        const s = l.spec;
+        return [
+          t(`${a}.weight`, [s.out, s.in / s.groups, s.kernel, s.kernel], 'conv.weight'),
+          ...(s.bias ? [t(`${a}.bias`, [s.out], 'conv.bias')] : []),
+          ...(s.norm
+            ? [t(`${b}.weight`, [s.out], 'bn.weight'), t(`${b}.bias`, [s.out], 'bn.bias'), t(`${b}.running_mean`, [s.out], 'bn.mean'), t(`${b}.running_var`, [s.out], 'bn.var')]
+            : []),
+        ];
+      }
+      case 'se': {
+        const s = l.spec;
+        return [
+          t(`${a}.weight`, [s.squeeze, s.channels, 1, 1], 'fc1.weight'),
+          t(`${a}.bias`, [s.squeeze], 'fc1.bias'),
+          t(`${b}.weight`, [s.channels, s.squeeze, 1, 1], 'fc2.weight'),
+          t(`${b}.bias`, [s.channels], 'fc2.bias'),
+        ];
+      }
+      case 'linear':
+        return [t(`${a}.weight`, [l.spec.out, l.spec.in], 'linear.weight'), t(`${a}.bias`, [l.spec.out], 'linear.bias')];
+    }
+  });
+}
+
+export type LayerWeights = Partial<Record<Slot, Float32Array>>;
+
+/** A checkpoint bound to a network's layers: PyTorch layouts, float32, keyed by layer name. */
+export interface Weights {
+  layout: Layout;
+  layers: Map<string, LayerWeights>;
+}
+
+const list = (names: string[]) => names.slice(0, 5).map((n) => `\`${n}\``).join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : '');
+
+/**
+ * Checks a checkpoint against the layers and returns each layer's tensors.
+ * A missing, extra or mis-shaped tensor is a WeightsError that names it; `who` names the model.
+ */
+export function bindCheckpoint(file: SafetensorsFile, layers: readonly LayerSpec[], layout: Layout, who: string): Weights {
+  const expected = checkpointTensors(layers, layout);
+  who = `${who} (${layout} layout)`;
+  const missing = expected.filter((e) => !file.tensors.has(e.name)).map((e) => e.name);
+  if (missing.length > 0) throw new WeightsError(`the weights lack ${missing.length} tensor${missing.length === 1 ? '' : 's'} of ${who}: ${list(missing)}`);
+  const known = new Set(expected.map((e) => e.name));
+  const extra = [...file.tensors.keys()].filter((n) => !known.has(n) && !IGNORED.test(n));
+  if (extra.length > 0) throw new WeightsError(`the weights hold ${extra.length} tensor${extra.length === 1 ? '' : 's'} that ${who} does not have: ${list(extra)}`);
+  const bound = new Map<string, LayerWeights>();
+  for (const e of expected) {
+    const t = file.tensors.get(e.name)!;
+    if (t.shape.join(',') !== e.shape.join(','))
+      throw new WeightsError(`tensor \`${e.name}\` has shape [${t.shape.join(', ')}] but ${who} needs [${e.shape.join(', ')}]`);
+    const slots = bound.get(e.layer) ?? {};
+    slots[e.slot] = t.data;
+    bound.set(e.layer, slots);
+  }
+  return { layout, layers: bound };
+}

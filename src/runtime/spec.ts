@@ -1,0 +1,115 @@
+// The architecture of one variant as generated model code states it: plain
+// data a runtime (tfjs, WGSL) interprets. Layer names are torchvision's
+// state_dict prefixes; `timm` holds the matching timm names where they exist.
+// This module imports nothing, so generated code can depend on it alone.
+
+export type Activation = 'relu' | 'relu6' | 'silu' | 'hardswish' | 'hardsigmoid' | 'sigmoid' | 'gelu' | 'identity';
+
+export interface NormSpec {
+  eps: number;
+  /** PyTorch's momentum: the weight of the new batch statistic. */
+  momentum: number;
+}
+
+/** A convolution with optional BatchNorm and activation (torchvision's Conv2dNormActivation). */
+export interface ConvSpec {
+  name: string;
+  in: number;
+  out: number;
+  kernel: number;
+  stride: number;
+  /** 1, or `in` (= `out`) for a depthwise convolution. */
+  groups: number;
+  /** Input height and width, so padding can be compared with TensorFlow SAME. */
+  inSize: [number, number];
+  /** [top, bottom, left, right]. */
+  padding: [number, number, number, number];
+  bias: boolean;
+  norm: NormSpec | null;
+  act: Activation;
+  /** timm's [conv, norm] names. */
+  timm?: [string, string];
+}
+
+/** Squeeze-excitation: global pool → 1×1 conv (+bias) → act → 1×1 conv (+bias) → gate → scale. */
+export interface SeSpec {
+  name: string;
+  channels: number;
+  squeeze: number;
+  act: Activation;
+  gate: Activation;
+  /** timm's [reduce, expand] names. */
+  timm?: [string, string];
+}
+
+/** A block: its body, then, when `residual`, stochastic depth (training only) and the skip add. */
+export interface BlockSpec {
+  name: string;
+  residual: boolean;
+  /** Stochastic-depth drop probability. */
+  dropPath: number;
+}
+
+export interface LinearSpec {
+  name: string;
+  in: number;
+  out: number;
+  act: Activation;
+  timm?: string;
+}
+
+/** Global average pool, an optional hidden layer, dropout, the final linear layer. */
+export interface ClassifierSpec {
+  hidden: LinearSpec | null;
+  dropout: number;
+  linear: LinearSpec;
+}
+
+/**
+ * What generated code calls, once per layer, in execution order. Each runtime
+ * implements it for its own value type: symbolic tf.layers tensors, eager
+ * tensors, or nothing at all when only the layer list is wanted.
+ */
+export interface Builder<T> {
+  conv(x: T, spec: ConvSpec): T;
+  se(x: T, spec: SeSpec): T;
+  block(x: T, spec: BlockSpec, body: (x: T) => T): T;
+  classifier(x: T, spec: ClassifierSpec): T;
+}
+
+/** A generated network: the whole forward pass against any builder. */
+export type Network = <T>(x: T, b: Builder<T>) => T;
+
+export type LayerSpec = { kind: 'conv'; spec: ConvSpec } | { kind: 'se'; spec: SeSpec } | { kind: 'linear'; spec: LinearSpec };
+
+/** Every parameterised layer of a network, in execution order, by running it against a recording builder. */
+export function layerSpecs(network: Network): LayerSpec[] {
+  const layers: LayerSpec[] = [];
+  network<null>(null, {
+    conv: (x, spec) => (layers.push({ kind: 'conv', spec }), x),
+    se: (x, spec) => (layers.push({ kind: 'se', spec }), x),
+    block: (x, _spec, body) => body(x),
+    classifier: (x, spec) => {
+      if (spec.hidden) layers.push({ kind: 'linear', spec: spec.hidden });
+      layers.push({ kind: 'linear', spec: spec.linear });
+      return x;
+    },
+  });
+  return layers;
+}
+
+export const isDepthwise = (s: ConvSpec): boolean => s.groups > 1 && s.groups === s.in && s.groups === s.out;
+
+/** TensorFlow's SAME padding of one axis: [before, after]. */
+function sameAxis(size: number, kernel: number, stride: number): [number, number] {
+  const total = Math.max((Math.ceil(size / stride) - 1) * stride + kernel - size, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/** 'valid' (no padding), 'same' (TensorFlow SAME reproduces it) or 'explicit'. */
+export function paddingMode(s: ConvSpec): 'valid' | 'same' | 'explicit' {
+  const p = s.padding;
+  if (p.every((v) => v === 0)) return 'valid';
+  const same = [...sameAxis(s.inSize[0], s.kernel, s.stride), ...sameAxis(s.inSize[1], s.kernel, s.stride)];
+  return same.every((v, i) => v === p[i]) ? 'same' : 'explicit';
+}
