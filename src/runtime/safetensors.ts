@@ -33,8 +33,13 @@ function halfToFloat(h: number): number {
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 function toFloat32(dtype: string, bytes: Uint8Array): Float32Array {
-  // safetensors is little-endian: on such hosts F32 data is used as it lies (copied, so aligned).
-  if (dtype === 'F32' && LITTLE_ENDIAN) return new Float32Array(bytes.slice().buffer);
+  // safetensors is little-endian: on such hosts F32 data is used as it lies, copied so it is aligned
+  // (not with bytes.slice(): on a Node Buffer that is a view of the whole pool).
+  if (dtype === 'F32' && LITTLE_ENDIAN) {
+    const copy = new Uint8Array(bytes.byteLength);
+    copy.set(bytes);
+    return new Float32Array(copy.buffer);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.byteLength / BYTES[dtype]!;
   const out = new Float32Array(n);

@@ -20,11 +20,10 @@ export interface ConvSpec {
   stride: number;
   /** 1, or `in` (= `out`) for a depthwise convolution. */
   groups: number;
-  /** Input height and width, so padding can be compared with TensorFlow SAME. */
-  inSize: [number, number];
   /** [top, bottom, left, right]. */
   padding: [number, number, number, number];
-  bias: boolean;
+  /** The convolution's own bias (absent: none). */
+  bias?: boolean;
   norm: NormSpec | null;
   act: Activation;
   /** timm's [conv, norm] names. */
@@ -106,10 +105,10 @@ function sameAxis(size: number, kernel: number, stride: number): [number, number
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
-/** 'valid' (no padding), 'same' (TensorFlow SAME reproduces it) or 'explicit'. */
-export function paddingMode(s: ConvSpec): 'valid' | 'same' | 'explicit' {
+/** 'valid' (no padding), 'same' (TensorFlow SAME on this input size reproduces it) or 'explicit'. */
+export function paddingMode(s: ConvSpec, height: number, width: number): 'valid' | 'same' | 'explicit' {
   const p = s.padding;
   if (p.every((v) => v === 0)) return 'valid';
-  const same = [...sameAxis(s.inSize[0], s.kernel, s.stride), ...sameAxis(s.inSize[1], s.kernel, s.stride)];
+  const same = [...sameAxis(height, s.kernel, s.stride), ...sameAxis(width, s.kernel, s.stride)];
   return same.every((v, i) => v === p[i]) ? 'same' : 'explicit';
 }

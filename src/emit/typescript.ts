@@ -1,0 +1,50 @@
+import * as prettier from 'prettier';
+import { Project, type SourceFile } from 'ts-morph';
+
+// What every TypeScript emitter shares: an in-memory ts-morph file to build
+// into, literals for plain data, and one prettier configuration.
+
+let project: Project | undefined;
+
+/** A fresh in-memory source file (one project, reused: creating one costs more than a file). */
+export function sourceFile(name: string): SourceFile {
+  project ??= new Project({ useInMemoryFileSystem: true, skipAddingFilesFromTsConfig: true });
+  return project.createSourceFile(name, '', { overwrite: true });
+}
+
+/** A value the literal printer writes as code, not as data (an identifier, an expression). */
+export class Code {
+  constructor(readonly text: string) {}
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** Plain data (numbers, strings, booleans, null, arrays, objects, Code) as a TypeScript expression. */
+export function literal(value: unknown): string {
+  if (value instanceof Code) return value.text;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `[${value.map(literal).join(', ')}]`;
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) throw new Error(`cannot emit the number ${value}`);
+      return Object.is(value, -0) ? '0' : String(value);
+    case 'string':
+      return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+    case 'boolean':
+      return String(value);
+    case 'object': {
+      const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+      return `{ ${entries.map(([k, v]) => `${IDENTIFIER.test(k) ? k : literal(k)}: ${literal(v)}`).join(', ')} }`;
+    }
+    default:
+      throw new Error(`cannot emit a ${typeof value}`);
+  }
+}
+
+/** The one prettier configuration of generated TypeScript (babel-ts: same output, faster than typescript). */
+export function formatTypeScript(text: string): Promise<string> {
+  return prettier.format(text, { parser: 'babel-ts', singleQuote: true, printWidth: 120, trailingComma: 'all' });
+}
+
+/** Twelve significant digits: a product of decimals prints as written, not with float noise. */
+export const tidyNumber = (n: number): number => Number(n.toPrecision(12));
