@@ -5,7 +5,7 @@ import { compileFile } from '../src/compile/compile.js';
 import type { VariantGraph } from '../src/graph/graph.js';
 
 // The narrow numerical fixture in test/fixtures/narrow/ (made with torchvision
-// 0.14.1 by scripts/fixtures/make_narrow_fixture.py) against the graph that
+// 0.14.1 by scripts/fixtures/make_fixture.py narrow) against the graph that
 // narrow.effnet compiles to: parameter count, and every tensor name and shape
 // of the torchvision state_dict (num_batches_tracked is not stored).
 

@@ -17,11 +17,13 @@ const RANK: Record<string, number> = {
   compile: 7,
   report: 7,
   grammar: 7,
-  generate: 8,
+  emit: 7,
+  tfjs: 8,
+  generate: 9,
   diff: 8,
   model: 6,
   weights: 6,
-  cli: 9,
+  cli: 10,
 };
 
 const src = resolve(import.meta.dirname, '../src');

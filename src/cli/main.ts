@@ -7,7 +7,8 @@ import { compileFile, type Compilation, type CompileOptions } from '../compile/c
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../diagnostics/render.js';
 import { applyPlan, compareWithDisk, writeAtomic, type OutputFile, type Staleness } from '../generate/files.js';
-import { familyOutputs, GENERATED_README, specFiles } from '../generate/generate.js';
+import { familyOutputs, GENERATED_README, ownedBy, specFiles, TARGETS, type Target } from '../generate/generate.js';
+import { DEFAULT_TFJS_MODULE } from '../tfjs/emit.js';
 import { grammarFiles } from '../grammar/write.js';
 import { registerDiff } from './diff-command.js';
 import type { Io } from './io.js';
@@ -128,8 +129,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .description('regenerate the committed outputs of specs (all of specs/ when none is named)')
       .argument('[spec...]', '.effnet files (default: specs/*.effnet)')
       .option('--out <dir>', 'output folder', 'generated')
+      .addOption(new Option('--target <target...>', 'what to generate (default: all)').choices(TARGETS as readonly string[] as string[]))
+      .option('--tfjs-module <module>', 'the module generated tfjs code imports TensorFlow.js from', DEFAULT_TFJS_MODULE)
       .option('--check', 'write nothing; exit 1 listing missing, stale or orphaned files'),
-  ).action((specs: string[], flags: LimitFlags & { out: string; check?: boolean }) => {
+  ).action(async (specs: string[], flags: LimitFlags & { out: string; check?: boolean; target?: Target[]; tfjsModule: string }) => {
     const all = specs.length === 0;
     const paths = all ? specFiles(resolve(io.cwd, 'specs')).map(shown) : specs;
     const cs = paths.map((p) => compile(p, compileOptions(flags)));
@@ -145,21 +148,25 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (before !== undefined) throw new UsageError(`${before} and ${c.file} both define family \`${name}\`; generated/${name}/ can hold only one`);
       families.set(name, c.file);
     }
-    const files: OutputFile[] = [...(all ? [GENERATED_README] : []), ...cs.flatMap(familyOutputs)];
+    const targets = flags.target ?? TARGETS;
+    const outputs = await Promise.all(cs.map((c) => familyOutputs(c, { targets, tfjsModule: flags.tfjsModule })));
+    const readme = all && targets.includes('report') ? [GENERATED_README] : [];
+    const files: OutputFile[] = [...readme, ...outputs.flat()];
     const root = resolve(io.cwd, flags.out);
     const owned = all ? ['.'] : [...families.keys()];
+    const owns = ownedBy(targets);
     /** One line per file, in the words of a check (missing/stale/orphaned) or of a write (wrote/updated/removed). */
     const summary = (s: Staleness, [missing, stale, orphaned]: string[]) =>
       [...s.missing.map((p) => `${missing} ${p}`), ...s.stale.map((p) => `${stale} ${p}`), ...s.orphaned.map((p) => `${orphaned} ${p}`)];
     if (flags.check) {
-      const lines = summary(compareWithDisk(root, files, owned), ['missing ', 'stale   ', 'orphaned']);
+      const lines = summary(compareWithDisk(root, files, owned, owns), ['missing ', 'stale   ', 'orphaned']);
       if (lines.length > 0) {
         io.stderr(`${shown(flags.out)}/ is out of date (run \`npm run generate\`):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
         code = 1;
       } else io.stdout(`${shown(flags.out)}/ is up to date (${files.length} files)\n`);
       return;
     }
-    const lines = summary(applyPlan(root, files, owned), ['wrote   ', 'updated ', 'removed ']);
+    const lines = summary(applyPlan(root, files, owned, owns), ['wrote   ', 'updated ', 'removed ']);
     io.stdout(lines.length === 0 ? `${shown(flags.out)}/ is up to date (${files.length} files)\n` : `${lines.join('\n')}\n`);
   });
 

@@ -35,8 +35,11 @@ export interface Staleness {
   orphaned: string[];
 }
 
-/** Compares the plan with the disk; writes nothing. `owned` are the folders the plan owns. */
-export function compareWithDisk(root: string, files: readonly OutputFile[], owned: readonly string[]): Staleness {
+/**
+ * Compares the plan with the disk; writes nothing. `owned` are the folders the plan owns;
+ * inside them, `owns` picks the files it answers for (other targets' files are left alone).
+ */
+export function compareWithDisk(root: string, files: readonly OutputFile[], owned: readonly string[], owns: (path: string) => boolean = () => true): Staleness {
   const result: Staleness = { missing: [], stale: [], orphaned: [] };
   const planned = new Set(files.map((f) => f.path));
   for (const f of files) {
@@ -52,7 +55,7 @@ export function compareWithDisk(root: string, files: readonly OutputFile[], owne
   for (const dir of owned) {
     for (const p of listFiles(join(root, dir))) {
       const rel = relative(root, p).split(sep).join('/');
-      if (!planned.has(rel)) result.orphaned.push(rel);
+      if (!planned.has(rel) && owns(rel)) result.orphaned.push(rel);
     }
   }
   for (const list of Object.values(result)) list.sort();
@@ -60,8 +63,8 @@ export function compareWithDisk(root: string, files: readonly OutputFile[], owne
 }
 
 /** Writes what changed and removes orphans; returns the paths touched. */
-export function applyPlan(root: string, files: readonly OutputFile[], owned: readonly string[]): Staleness {
-  const diff = compareWithDisk(root, files, owned);
+export function applyPlan(root: string, files: readonly OutputFile[], owned: readonly string[], owns?: (path: string) => boolean): Staleness {
+  const diff = compareWithDisk(root, files, owned, owns);
   const changed = new Set([...diff.missing, ...diff.stale]);
   for (const f of files) if (changed.has(f.path)) writeAtomic(join(root, f.path), f.content);
   for (const p of diff.orphaned) rmSync(join(root, p));

@@ -9,6 +9,7 @@ import { isDepthwise, layerSpecs, paddingMode, type Activation, type Builder, ty
 
 export type Tf = typeof tfjs;
 export type { Layout, Weights } from './checkpoint.js';
+export type { Activation, BlockSpec, Builder, ClassifierSpec, ConvSpec, LinearSpec, Network, NormSpec, SeSpec } from './spec.js';
 export { WeightsError } from './safetensors.js';
 
 export interface ModelMetadata {

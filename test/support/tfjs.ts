@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -28,7 +28,10 @@ export function graphOf(spec: string, variant: string): VariantGraph {
 export async function importGenerated(g: VariantGraph): Promise<TfjsModelModule> {
   mkdirSync(outDir, { recursive: true });
   const path = join(outDir, `${g.family}_${g.variant}.tfjs.ts`);
-  writeFileSync(path, await emitTfjs(g, { spec: `${g.family}.effnet`, tfjsModule: '@tensorflow/tfjs', runtimeModule: '../../src/runtime/tfjs.js' }));
+  // Test files run in parallel and may emit the same variant: write whole files only.
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(tmp, await emitTfjs(g, { spec: `${g.family}.effnet`, tfjsModule: '@tensorflow/tfjs', runtimeModule: '../../src/runtime/tfjs.js' }));
+  renameSync(tmp, path);
   return (await import(path)) as TfjsModelModule;
 }
 
@@ -36,6 +39,37 @@ export const readF32 = (path: string): Float32Array => {
   const b = readFileSync(path);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 };
+
+/** A safetensors file of random, well-scaled weights for every tensor a graph's checkpoint holds. */
+export function randomCheckpoint(tensors: { name: string; shape: number[]; slot: string }[], seed = 1): Uint8Array {
+  let state = seed >>> 0;
+  const uniform = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const header: Record<string, unknown> = {};
+  const blobs: Float32Array[] = [];
+  let offset = 0;
+  for (const t of tensors) {
+    const n = t.shape.reduce((a, d) => a * d, 1);
+    const fanIn = t.shape.length > 1 ? n / t.shape[0]! : 1;
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const u = uniform() * 2 - 1;
+      data[i] = t.slot === 'bn.var' ? 0.5 + uniform() : t.slot === 'bn.weight' ? 0.5 + uniform() : t.slot.endsWith('bias') || t.slot === 'bn.mean' ? 0.1 * u : u * Math.sqrt(3 / fanIn);
+    }
+    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * n] };
+    blobs.push(data);
+    offset += 4 * n;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  let at = 8 + json.length;
+  for (const b of blobs) {
+    out.set(new Uint8Array(b.buffer), at);
+    at += b.byteLength;
+  }
+  return out;
+}
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);

@@ -1,0 +1,52 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileFile } from '../src/compile/compile.js';
+import { expectedTensors } from '../src/weights/layout.js';
+import { graphOf, importGenerated, maxAbsDiff, randomCheckpoint, root, tf, useBackend } from './support/tfjs.js';
+
+// Every shipped variant as a generated tf.layers model: countParams() equals
+// the report's parameters + BatchNorm buffers (built on the cpu backend, no
+// forward pass: L2 has 480 M parameters). And one variant per family runs
+// both paths on random weights, which must agree: fused MBConv, edge
+// residual, hard-swish and hidden classifiers included.
+
+const specs = readdirSync(join(root, 'specs')).filter((f) => f.endsWith('.effnet')).sort();
+const shipped = specs.flatMap((f) => compileFile(join(root, 'specs', f)).graphs.map((g) => ({ spec: `specs/${f}`, variant: g.variant, family: g.family })));
+
+describe('countParams() of every shipped variant', () => {
+  it('covers all 24 variants', () => expect(shipped.length).toBe(24));
+  for (const v of shipped) {
+    it(`${v.family} ${v.variant}`, async () => {
+      await useBackend('cpu');
+      const mod = await importGenerated(graphOf(v.spec, v.variant));
+      const model = mod.createModel();
+      expect(model.countParams()).toBe(mod.metadata.params + mod.metadata.bnBuffers);
+      model.dispose();
+    });
+  }
+});
+
+const firstOfEach = specs.map((f) => shipped.find((v) => v.spec === `specs/${f}`)!);
+
+describe('createInference and createModel agree on random weights', () => {
+  for (const v of firstOfEach) {
+    it(`${v.family} ${v.variant}`, async () => {
+      await useBackend('wasm');
+      const g = graphOf(v.spec, v.variant);
+      const mod = await importGenerated(g);
+      const weights = mod.loadWeights(randomCheckpoint(expectedTensors(g, 'torchvision')));
+      const x = tf.randomNormal([1, g.resolution, g.resolution, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+      const infer = mod.createInference(weights);
+      const model = mod.createModel({ weights });
+      const a = infer(x);
+      const b = model.predict(x) as tf.Tensor;
+      const scale = Math.max(...Array.from(a.dataSync(), Math.abs));
+      expect(scale).toBeGreaterThan(1e-3);
+      expect(maxAbsDiff(a.dataSync(), b.dataSync()) / scale).toBeLessThan(1e-4);
+      tf.dispose([x, a, b]);
+      infer.dispose();
+      model.dispose();
+    });
+  }
+});
