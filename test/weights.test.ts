@@ -4,32 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { compileFile } from '../src/compile/compile.js';
 import { bindWeights, expectedTensors } from '../src/weights/layout.js';
 import { parseSafetensors, WeightsError, type SafetensorsFile } from '../src/weights/safetensors.js';
+import { writeSafetensors } from './support/safetensors.js';
 
 const root = resolve(import.meta.dirname, '..');
 const narrowDir = join(root, 'test/fixtures/narrow');
 const bytes = new Uint8Array(readFileSync(join(narrowDir, 'weights.safetensors')));
 const narrow = compileFile(join(narrowDir, 'narrow.effnet')).graphs[0]!;
 const b0 = compileFile(join(root, 'specs/efficientnet.effnet'), { variants: ['b0'] }).graphs[0]!;
-
-/** A minimal safetensors writer (F32 only), for building test files. */
-function writeSafetensors(tensors: { name: string; shape: number[]; data: Float32Array }[]): Uint8Array {
-  let offset = 0;
-  const header: Record<string, unknown> = {};
-  for (const t of tensors) {
-    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
-  }
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(8 + json.byteLength + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength), true);
-  out.set(json, 8);
-  let at = 8 + json.byteLength;
-  for (const t of tensors) {
-    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
-    at += t.data.byteLength;
-  }
-  return out;
-}
 
 const fromFile = (f: SafetensorsFile) => [...f.tensors.values()];
 

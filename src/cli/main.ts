@@ -11,6 +11,7 @@ import { familyOutputs, GENERATED_README, ownedBy, specFiles, TARGETS, type Targ
 import { DEFAULT_TFJS_MODULE } from '../tfjs/emit.js';
 import { grammarFiles } from '../grammar/write.js';
 import { registerDiff } from './diff-command.js';
+import { InferUsageError, registerInfer } from './infer-command.js';
 import type { Io } from './io.js';
 
 export type { Io } from './io.js';
@@ -186,6 +187,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     });
 
   registerDiff(program, io, (c) => (code = c));
+  registerInfer(program, { io, compile, report, setCode: (c) => (code = c) });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -194,7 +196,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof InferUsageError) {
       io.stderr(`effnet: ${e.message}\n`);
       return 2;
     }

@@ -8,7 +8,7 @@ export interface OutputFile {
 }
 
 /** Writes via a temporary sibling and a rename, so no reader sees half a file. */
-export function writeAtomic(path: string, content: string): void {
+export function writeAtomic(path: string, content: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, content);

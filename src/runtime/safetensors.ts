@@ -67,9 +67,10 @@ function toFloat32(dtype: string, bytes: Uint8Array): Float32Array {
   return out;
 }
 
-export function parseSafetensors(bytes: Uint8Array, source = 'weights'): SafetensorsFile {
+/** Reads a safetensors file; `source` (a file name) prefixes error messages when given. */
+export function parseSafetensors(bytes: Uint8Array, source?: string): SafetensorsFile {
   const fail = (why: string): never => {
-    throw new WeightsError(`${source}: ${why}`);
+    throw new WeightsError(source === undefined ? `not a usable safetensors file: ${why}` : `${source}: ${why}`);
   };
   if (bytes.byteLength < 8) fail(`${bytes.byteLength} bytes is too short for a safetensors file (truncated?)`);
   const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));

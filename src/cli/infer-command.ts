@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import type { Compilation, CompileOptions } from '../compile/compile.js';
+import { writeAtomic } from '../generate/files.js';
+import { LAYOUTS, type Layout } from '../runtime/checkpoint.js';
+import { WeightsError } from '../runtime/safetensors.js';
+import { tfjsRuntime, type Tf } from '../runtime/tfjs.js';
+import { importTfjsModel } from '../tfjs/load.js';
+import type { Io } from './io.js';
+
+// `effnet infer`: runs a variant's generated module on raw float32 NCHW input
+// (as torchvision takes it) and writes raw float32 logits; `--bench N` times it.
+// Exit 0 done, 1 bad weights or spec, 2 usage (flags, unreadable files, sizes).
+
+export const INFER_TARGETS = ['tfjs'] as const;
+export const TFJS_BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
+type Backend = (typeof TFJS_BACKENDS)[number];
+
+export class InferUsageError extends Error {}
+
+interface InferFlags {
+  variant: string;
+  target: (typeof INFER_TARGETS)[number];
+  weights: string;
+  layout: Layout;
+  input?: string;
+  shape?: string;
+  out?: string;
+  backend: Backend;
+  bench?: string;
+}
+
+export interface InferContext {
+  io: Io;
+  compile: (path: string, options: CompileOptions) => Compilation;
+  /** Prints diagnostics; returns the exit code they call for. */
+  report: (cs: Compilation[]) => number;
+  setCode: (code: number) => void;
+}
+
+function parseShape(text: string): [number, number, number, number] {
+  const dims = text.split(',').map((d) => Number(d.trim()));
+  if (dims.length !== 4 || !dims.every((d) => Number.isInteger(d) && d > 0)) throw new InferUsageError(`--shape takes N,C,H,W (four positive integers), not "${text}"`);
+  return dims as [number, number, number, number];
+}
+
+/** Reads `path` (as the user wrote it) relative to `cwd`. */
+function readFile(what: string, cwd: string, path: string): Uint8Array {
+  try {
+    return readFileSync(resolve(cwd, path));
+  } catch (e) {
+    throw new InferUsageError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** TensorFlow.js with the backend set; its resolved URL is what the generated module imports. */
+async function loadTfjs(backend: Backend): Promise<{ tf: Tf; url: string }> {
+  let url: string;
+  try {
+    url = import.meta.resolve(backend === 'tensorflow' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs');
+  } catch {
+    throw new InferUsageError('--backend tensorflow needs @tensorflow/tfjs-node, which is not installed (npm install @tensorflow/tfjs-node)');
+  }
+  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  const tf = (await import(url)) as Tf;
+  // Production mode: no debug checks, and no "install tfjs-node" banner on stderr for the cpu backend.
+  tf.enableProdMode();
+  if (!(await tf.setBackend(backend))) throw new InferUsageError(`the ${backend} backend did not initialise`);
+  await tf.ready();
+  return { tf, url };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const ms = (x: number) => Math.round(x * 1000) / 1000;
+
+export function registerInfer(program: Command, ctx: InferContext): Command {
+  return program
+    .command('infer')
+    .description('run a variant\'s generated model on raw float32 NCHW input; write raw float32 logits')
+    .argument('<spec>', '.effnet file')
+    .requiredOption('--variant <name>', 'the variant to run')
+    .addOption(new Option('--target <target>', 'which generated model runs').choices([...INFER_TARGETS]).default('tfjs'))
+    .requiredOption('--weights <file>', 'safetensors checkpoint')
+    .addOption(new Option('--layout <layout>', 'checkpoint tensor names').choices([...LAYOUTS]).default('torchvision'))
+    .option('--input <file>', 'raw little-endian float32, NCHW (required unless --bench)')
+    .option('--shape <N,C,H,W>', 'the input\'s shape (default 1,3,R,R)')
+    .option('--out <file>', 'where the raw float32 logits [N, classes] go (required unless --bench)')
+    .addOption(new Option('--backend <backend>', 'TensorFlow.js backend').choices([...TFJS_BACKENDS]).default('wasm'))
+    .option('--bench <runs>', 'time this many runs after a warm-up; print latency JSON')
+    .action(async (spec: string, flags: InferFlags) => {
+      const { io } = ctx;
+      const runs = flags.bench === undefined ? undefined : Number(flags.bench);
+      if (runs !== undefined && !(Number.isInteger(runs) && runs > 0)) throw new InferUsageError(`--bench takes a positive number of runs, not "${flags.bench}"`);
+      if (runs === undefined && (flags.input === undefined || flags.out === undefined)) throw new InferUsageError('infer needs --input and --out (or --bench N)');
+      const c = ctx.compile(spec, { variants: [flags.variant] });
+      const code = ctx.report([c]);
+      if (code !== 0 || !c.graphs[0]) return ctx.setCode(code || 1);
+      const g = c.graphs[0];
+      const r = g.resolution;
+      const shape = flags.shape === undefined ? ([1, 3, r, r] as [number, number, number, number]) : parseShape(flags.shape);
+      if (shape[1] !== 3 || shape[2] !== r || shape[3] !== r) throw new InferUsageError(`${g.family} ${g.variant} takes N,3,${r},${r} input, not ${shape.join(',')}`);
+      let input: Float32Array;
+      if (flags.input !== undefined) {
+        const bytes = readFile('input', io.cwd, flags.input);
+        const want = shape.reduce((a, d) => a * d, 4);
+        if (bytes.byteLength !== want) throw new InferUsageError(`${flags.input} holds ${bytes.byteLength} bytes; a float32 [${shape.join(', ')}] batch is ${want}`);
+        input = new Float32Array(bytes.slice().buffer, 0, want / 4);
+      } else input = Float32Array.from({ length: shape.reduce((a, d) => a * d, 1) }, (_, i) => Math.sin(i));
+
+      const weightBytes = readFile('weights', io.cwd, flags.weights);
+      const { tf, url } = await loadTfjs(flags.backend);
+      const model = await importTfjsModel(g, c.file, url);
+      let weights;
+      try {
+        weights = model.loadWeights(weightBytes, flags.layout);
+      } catch (e) {
+        if (!(e instanceof WeightsError)) throw e;
+        io.stderr(`effnet: ${flags.weights}: ${e.message}\n`);
+        return ctx.setCode(1);
+      }
+      const infer = model.createInference(weights);
+      const x = tfjsRuntime(tf).fromNchw(input, shape);
+      const once = (): { logits: Float32Array; ms: number } => {
+        const t0 = performance.now();
+        const y = infer(x);
+        const logits = y.dataSync() as Float32Array;
+        y.dispose();
+        return { logits, ms: performance.now() - t0 };
+      };
+      const first = once();
+      if (runs !== undefined) {
+        const times = Array.from({ length: runs }, () => once().ms);
+        const result = { spec: c.file, variant: g.variant, target: flags.target, backend: flags.backend, batch: shape[0], runs, medianMs: ms(median(times)), minMs: ms(Math.min(...times)), maxMs: ms(Math.max(...times)) };
+        io.stdout(JSON.stringify(result) + '\n');
+      }
+      if (flags.out !== undefined) {
+        writeAtomic(resolve(io.cwd, flags.out), new Uint8Array(first.logits.buffer, first.logits.byteOffset, first.logits.byteLength));
+        if (runs === undefined) io.stdout(`wrote ${flags.out}: float32 logits [${shape[0]}, ${g.classes}] (${g.family} ${g.variant}, ${flags.target} on ${flags.backend}, ${ms(first.ms)} ms)\n`);
+      }
+      x.dispose();
+      infer.dispose();
+    });
+}
