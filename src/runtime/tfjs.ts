@@ -135,47 +135,50 @@ interface CustomLayers {
 
 /** Layers tf.layers lacks, registered for `model.save()` / `tf.loadLayersModel`. */
 function customLayers(tf: Tf): CustomLayers {
-  /** torchvision's StochasticDepth(p, 'row'): drops whole samples of the residual branch while training. */
-  class StochasticDepth extends tf.layers.Layer {
-    static className = 'EffnetStochasticDepth';
-    readonly rate: number;
-    constructor(config: { rate: number; name?: string }) {
+  /** A shape-preserving layer on one input, its one setting kept in its serialised config. */
+  abstract class Elementwise<K extends string, V> extends tf.layers.Layer {
+    constructor(
+      config: { name?: string },
+      private readonly key: K,
+      readonly value: V,
+    ) {
       super(config);
-      this.rate = config.rate;
     }
     override computeOutputShape(shape: tfjs.Shape | tfjs.Shape[]): tfjs.Shape | tfjs.Shape[] {
       return shape;
     }
     override call(inputs: tfjs.Tensor | tfjs.Tensor[], kwargs: Record<string, unknown>): tfjs.Tensor {
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      if (kwargs['training'] !== true || this.rate === 0) return x;
+      return this.apply1(x, kwargs['training'] === true);
+    }
+    abstract apply1(x: tfjs.Tensor, training: boolean): tfjs.Tensor;
+    override getConfig(): tfjs.serialization.ConfigDict {
+      return { ...super.getConfig(), [this.key]: this.value as tfjs.serialization.ConfigDictValue };
+    }
+  }
+  /** torchvision's StochasticDepth(p, 'row'): drops whole samples of the residual branch while training. */
+  class StochasticDepth extends Elementwise<'rate', number> {
+    static className = 'EffnetStochasticDepth';
+    constructor(config: { rate: number; name?: string }) {
+      super(config, 'rate', config.rate);
+    }
+    apply1(x: tfjs.Tensor, training: boolean): tfjs.Tensor {
+      if (!training || this.value === 0) return x;
       return tf.tidy(() => {
-        const keep = 1 - this.rate;
+        const keep = 1 - this.value;
         const mask = tf.floor(tf.add(tf.randomUniform([x.shape[0]!, 1, 1, 1]), keep));
         return tf.mul(x, tf.div(mask, keep));
       });
     }
-    override getConfig(): tfjs.serialization.ConfigDict {
-      return { ...super.getConfig(), rate: this.rate };
-    }
   }
   /** hardswish, hardsigmoid and exact gelu as PyTorch defines them. */
-  class TorchActivation extends tf.layers.Layer {
+  class TorchActivation extends Elementwise<'activation', Activation> {
     static className = 'EffnetActivation';
-    readonly activation: Activation;
     constructor(config: { activation: Activation; name?: string }) {
-      super(config);
-      this.activation = config.activation;
+      super(config, 'activation', config.activation);
     }
-    override computeOutputShape(shape: tfjs.Shape | tfjs.Shape[]): tfjs.Shape | tfjs.Shape[] {
-      return shape;
-    }
-    override call(inputs: tfjs.Tensor | tfjs.Tensor[]): tfjs.Tensor {
-      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      return tf.tidy(() => activate(tf, x, this.activation));
-    }
-    override getConfig(): tfjs.serialization.ConfigDict {
-      return { ...super.getConfig(), activation: this.activation };
+    apply1(x: tfjs.Tensor): tfjs.Tensor {
+      return tf.tidy(() => activate(tf, x, this.value));
     }
   }
   tf.serialization.registerClass(StochasticDepth);
