@@ -1,6 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { bindCheckpoint, type Layout, type LayerWeights, type Slot, type Weights } from './checkpoint.js';
-import { parseSafetensors, WeightsError } from './safetensors.js';
+import { bindCheckpoint, type Layout, type Weights } from './checkpoint.js';
+import { convKernel, foldedConv, kernelShape, slot, transpose } from './fold.js';
+import { parseSafetensors } from './safetensors.js';
 import { isDepthwise, layerSpecs, paddingMode, type Activation, type Builder, type ConvSpec, type LayerSpec, type Network } from './spec.js';
 
 // The TensorFlow.js runtime generated `model.tfjs.ts` files share. It takes
@@ -45,56 +46,6 @@ export interface TfjsRuntime {
   setWeights(model: tfjs.LayersModel, network: Network, weights: Weights): void;
   /** A torchvision-style NCHW batch as the NHWC tensor the models take. */
   fromNchw(data: Float32Array, shape: [number, number, number, number]): tfjs.Tensor4D;
-}
-
-// ---- weight layouts (plain arrays, shared by both paths) -------------------
-
-/** PyTorch OIHW `[o, i, k, k]` to tfjs HWIO `[k, k, i, o]`; a depthwise `[c, 1, k, k]` lands as `[k, k, 1, c]`, the bytes of `[k, k, c, 1]`. */
-function oihwToHwio(w: Float32Array, o: number, i: number, k: number): Float32Array {
-  const out = new Float32Array(w.length);
-  for (let co = 0; co < o; co++)
-    for (let ci = 0; ci < i; ci++)
-      for (let kh = 0; kh < k; kh++) for (let kw = 0; kw < k; kw++) out[((kh * k + kw) * i + ci) * o + co] = w[((co * i + ci) * k + kh) * k + kw]!;
-  return out;
-}
-
-/** `[rows, cols]` to `[cols, rows]`: PyTorch linear `[out, in]` to a tfjs dense kernel `[in, out]`. */
-function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(w.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w[r * cols + c]!;
-  return out;
-}
-
-function slot(weights: Weights, layer: string, name: Slot, length: number): Float32Array {
-  const w: LayerWeights | undefined = weights.layers.get(layer);
-  const data = w?.[name];
-  if (data === undefined) throw new WeightsError(`the weights have no ${name} for layer \`${layer}\` (loaded for another model?)`);
-  if (data.length !== length) throw new WeightsError(`the ${name} of layer \`${layer}\` holds ${data.length} values, not ${length} (loaded for another model?)`);
-  return data;
-}
-
-const kernelShape = (s: ConvSpec): [number, number, number, number] => (isDepthwise(s) ? [s.kernel, s.kernel, s.out, 1] : [s.kernel, s.kernel, s.in, s.out]);
-
-function convKernel(weights: Weights, s: ConvSpec): Float32Array {
-  const i = s.in / s.groups;
-  return oihwToHwio(slot(weights, s.name, 'conv.weight', s.out * i * s.kernel * s.kernel), s.out, i, s.kernel);
-}
-
-/** BatchNorm folded into the conv: kernel·γ/√(var+ε) per output channel, bias β − mean·γ/√(var+ε) (+ the conv's own bias). */
-function foldedConv(weights: Weights, s: ConvSpec): { kernel: Float32Array; bias: Float32Array } {
-  const kernel = convKernel(weights, s);
-  const bias = s.bias ? Float32Array.from(slot(weights, s.name, 'conv.bias', s.out)) : new Float32Array(s.out);
-  if (s.norm) {
-    const [g, b, m, v] = (['bn.weight', 'bn.bias', 'bn.mean', 'bn.var'] as const).map((n) => slot(weights, s.name, n, s.out));
-    const scale = new Float64Array(s.out);
-    for (let c = 0; c < s.out; c++) {
-      scale[c] = g![c]! / Math.sqrt(v![c]! + s.norm.eps);
-      bias[c] = b![c]! + (bias[c]! - m![c]!) * scale[c]!;
-    }
-    // HWIO and the depthwise [k, k, c, 1] both put the output channel last.
-    for (let j = 0; j < kernel.length; j++) kernel[j] = kernel[j]! * scale[j % s.out]!;
-  }
-  return { kernel, bias };
 }
 
 // ---- activations ------------------------------------------------------------

@@ -1,14 +1,13 @@
-import { VariableDeclarationKind, type CodeBlockWriter } from 'ts-morph';
+import { VariableDeclarationKind } from 'ts-morph';
 import { analyzeVariant } from '../cost/cost.js';
-import { Code, formatTypeScript, literal, sourceFile, tidyNumber } from '../emit/typescript.js';
-import type { Shape, Stage, VariantGraph } from '../graph/graph.js';
-import { modelSpec, type BlockModel } from '../model/model.js';
-import type { ConvSpec, NormSpec } from '../runtime/spec.js';
+import { addMetadata, addNetwork, networkTypeImports } from '../emit/network.js';
+import { formatTypeScript, sourceFile } from '../emit/typescript.js';
+import type { VariantGraph } from '../graph/graph.js';
 
-// One variant as a TensorFlow.js module: its layers as data inside a
-// function per stage, run by the shared runtime against tf.layers (a
-// trainable model), plain ops (inference with BatchNorm folded) or a
-// recording builder (the checkpoint's layer list).
+// One variant as a TensorFlow.js module: the network (src/emit/network.ts)
+// run by the shared runtime against tf.layers (a trainable model), plain ops
+// (inference with BatchNorm folded) or a recording builder (the checkpoint's
+// layer list).
 
 export const DEFAULT_TFJS_MODULE = '@tensorflow/tfjs-node-gpu';
 export const TFJS_RUNTIME_MODULE = 'effnet/runtime/tfjs';
@@ -22,92 +21,17 @@ export interface TfjsOptions {
   runtimeModule?: string;
 }
 
-const shape = ([c, h, w]: Shape) => `${c}×${h}×${w}`;
-
-/** Distinct BatchNorm settings get one named constant each (`BN`, `BN_2`, …). */
-function normNames(convs: ConvSpec[]): Map<string, { name: string; norm: NormSpec }> {
-  const names = new Map<string, { name: string; norm: NormSpec }>();
-  for (const c of convs) {
-    if (!c.norm) continue;
-    const key = `${c.norm.eps}/${c.norm.momentum}`;
-    if (!names.has(key)) names.set(key, { name: names.size === 0 ? 'BN' : `BN_${names.size + 1}`, norm: c.norm });
-  }
-  return names;
-}
-
-function stageDoc(s: Stage): string {
-  const c = s.config;
-  const parts = [c.block, `k${c.kernel}`, `s${c.stride}`, c.mid !== null ? `mid ${c.mid}` : `e${c.expand}`, ...(c.se !== null ? [`se${c.se}`] : []), c.act];
-  return `features.${s.index}: ${s.blocks.length} × ${parts.join(' ')}, ${shape(s.inShape)} → ${shape(s.outShape)}.`;
-}
-
 /** Emits `model.tfjs.ts` for one variant, formatted. */
 export async function emitTfjs(g: VariantGraph, options: TfjsOptions): Promise<string> {
-  const m = modelSpec(g);
   const cost = analyzeVariant(g);
-  const blocks = m.stages.flatMap((s) => s.blocks);
-  const convs = [m.stem, ...blocks.flatMap((b) => b.layers.flatMap((l) => (l.kind === 'conv' ? [l.spec] : []))), ...(m.head ? [m.head] : [])];
-  const norms = normNames(convs);
-  const convLiteral = (c: ConvSpec) => literal({ ...c, norm: c.norm ? new Code(norms.get(`${c.norm.eps}/${c.norm.momentum}`)!.name) : null });
-  const layerCall = (l: BlockModel['layers'][number]) => (l.kind === 'conv' ? `b.conv(x, ${convLiteral(l.spec)})` : `b.se(x, ${literal(l.spec)})`);
-  const writeBlock = (w: CodeBlockWriter, b: BlockModel) => {
-    // dropPath is a product of decimals: 0.0375, not 0.037500000000000006.
-    w.write(`x = b.block(x, ${literal({ ...b.spec, dropPath: tidyNumber(b.spec.dropPath) })}, (x) => `).block(() => {
-      b.layers.forEach((l, i) => w.writeLine(i === b.layers.length - 1 ? `return ${layerCall(l)};` : `x = ${layerCall(l)};`));
-    });
-    w.write(');').newLine();
-  };
-
   const file = sourceFile(`${g.family}_${g.variant}.tfjs.ts`);
   file.addImportDeclaration({ namespaceImport: 'tf', moduleSpecifier: options.tfjsModule ?? DEFAULT_TFJS_MODULE });
   file.addImportDeclaration({
     moduleSpecifier: options.runtimeModule ?? TFJS_RUNTIME_MODULE,
-    namedImports: [
-      { name: 'tfjsRuntime' },
-      ...['Builder', 'Inference', 'Layout', 'ModelOptions', ...(norms.size > 0 ? ['NormSpec'] : []), 'Weights'].map((name) => ({ name, isTypeOnly: true })),
-    ],
+    namedImports: [{ name: 'tfjsRuntime' }, ...[...networkTypeImports(g), 'Inference', 'Layout', 'ModelOptions', 'Weights'].sort().map((name) => ({ name, isTypeOnly: true }))],
   });
-  file.addVariableStatement({
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: [
-      `${g.family} ${g.variant}: ${g.resolution}×${g.resolution} RGB in, ${g.classes} classes out. ` +
-        `\`params\` counts trainable parameters (PyTorch's count), \`bnBuffers\` the BatchNorm running statistics, \`macs\` multiply-accumulates per image.`,
-    ],
-    declarations: [
-      {
-        name: 'metadata',
-        initializer: `${literal({ family: g.family, variant: g.variant, resolution: g.resolution, classes: g.classes, params: cost.params, bnBuffers: cost.bnBuffers, macs: cost.macs })} as const`,
-      },
-    ],
-  });
-  for (const { name, norm } of norms.values())
-    file.addVariableStatement({
-      declarationKind: VariableDeclarationKind.Const,
-      docs: ['BatchNorm ε and (PyTorch) momentum.'],
-      declarations: [{ name, type: 'NormSpec', initializer: literal(norm) }],
-    });
-
-  const fn = (name: string, doc: string, body: (w: CodeBlockWriter) => void) =>
-    file.addFunction({ name, docs: [doc], typeParameters: ['T'], parameters: [{ name: 'x', type: 'T' }, { name: 'b', type: 'Builder<T>' }], returnType: 'T', statements: body });
-
-  fn('stem', `features.0: ${shape(g.stem.inShape)} → ${shape(g.stem.outShape)}.`, (w) => w.writeLine(`return b.conv(x, ${convLiteral(m.stem)});`));
-  g.stages.forEach((s, i) =>
-    fn(`stage${s.index}`, stageDoc(s), (w) => {
-      for (const b of m.stages[i]!.blocks) writeBlock(w, b);
-      w.writeLine('return x;');
-    }),
-  );
-  fn('head', `${g.head ? `features.${g.stages.length + 1}: ${shape(g.head.inShape)} → ${shape(g.head.outShape)}, then ` : ''}global average pool and classifier.`, (w) => {
-    if (m.head) w.writeLine(`x = b.conv(x, ${convLiteral(m.head)});`);
-    w.writeLine(`return b.classifier(x, ${literal({ ...m.classifier, dropout: tidyNumber(m.classifier.dropout) })});`);
-  });
-  fn('network', 'The whole forward pass, against any builder: tf.layers, plain ops, or a recording of the layers.', (w) => {
-    w.writeLine('x = stem(x, b);');
-    for (const s of g.stages) w.writeLine(`x = stage${s.index}(x, b);`);
-    w.writeLine('return head(x, b);');
-  });
-
+  addMetadata(file, g);
+  addNetwork(file, g);
   file.addVariableStatement({ declarationKind: VariableDeclarationKind.Const, declarations: [{ name: 'runtime', initializer: 'tfjsRuntime(tf)' }] });
   const r = g.resolution;
   file.addFunction({

@@ -730,7 +730,7 @@ function head<T>(x: T, b: Builder<T>): T {
   });
 }
 
-/** The whole forward pass, against any builder: tf.layers, plain ops, or a recording of the layers. */
+/** The whole forward pass, against any builder. */
 function network<T>(x: T, b: Builder<T>): T {
   x = stem(x, b);
   x = stage1(x, b);

@@ -1,0 +1,191 @@
+/// <reference types="@webgpu/types" />
+import { bindCheckpoint, type Layout, type Weights } from './checkpoint.js';
+import { foldedConv, slot, transpose } from './fold.js';
+import { parseSafetensors } from './safetensors.js';
+import { layerSpecs, type Network } from './spec.js';
+import { planWgsl, type Packing, type WgslPlan } from './wgsl-plan.js';
+
+// The WebGPU host generated `model.wgsl.ts` files share: packs BatchNorm-folded
+// weights into a few buffers, creates every pipeline once, and records one
+// command encoder per run. Shaders come from the generated module; the
+// dispatch plan is recomputed here from the same network description.
+
+export type { Layout, Weights } from './checkpoint.js';
+export type { Activation, BlockSpec, Builder, ClassifierSpec, ConvSpec, LinearSpec, Network, NormSpec, SeSpec } from './spec.js';
+export { WeightsError } from './safetensors.js';
+export type { WgslPlan } from './wgsl-plan.js';
+
+export interface WgslMetadata {
+  family: string;
+  variant: string;
+  resolution: number;
+  classes: number;
+  params: number;
+  bnBuffers: number;
+  macs: number;
+}
+
+/** What the generated module holds besides the network: its shaders and which one each dispatch runs. */
+export interface WgslProgram {
+  shaders: readonly string[];
+  stepShaders: readonly number[];
+}
+
+export interface WgslModel {
+  /** Runs a batch: NHWC float32 `[batch, R, R, 3]` in, logits `[batch, classes]` out. */
+  run(input: Float32Array, batch?: number): Promise<Float32Array>;
+  /** Frees every buffer the model holds. */
+  dispose(): void;
+  /** Compute dispatches per image. */
+  readonly dispatches: number;
+  /** The activation arena (all intermediate tensors, reused by liveness). */
+  readonly arenaBytes: number;
+  /** What one buffer per intermediate tensor would take. */
+  readonly tensorBytes: number;
+  readonly weightBytes: number;
+}
+
+// GPUBufferUsage and GPUMapMode values, so this module needs no WebGPU globals to load.
+const MAP_READ = 0x1;
+const COPY_SRC = 0x4;
+const COPY_DST = 0x8;
+const UNIFORM = 0x40;
+const STORAGE = 0x80;
+/** Each dispatch's Params live at their own 256-byte-aligned offset (the uniform offset alignment). */
+const PARAMS_STRIDE = 256;
+
+export class WgslLimitError extends Error {}
+
+/** One layer's packed floats, in the layouts the kernels read. */
+function packLayer(p: Packing, weights: Weights, into: Float32Array): void {
+  const l = p.layer;
+  if (l.kind === 'conv') {
+    const { kernel, bias } = foldedConv(weights, l.spec);
+    into.set(kernel, p.weights);
+    into.set(bias, p.bias);
+  } else if (l.kind === 'se') {
+    const { name, channels: c, squeeze: s } = l.spec;
+    into.set(transpose(slot(weights, name, 'fc1.weight', s * c), s, c), p.weights); // [C][S]
+    into.set(slot(weights, name, 'fc1.bias', s), p.weights + c * s);
+    into.set(transpose(slot(weights, name, 'fc2.weight', s * c), c, s), p.weights + c * s + s); // [S][C]
+    into.set(slot(weights, name, 'fc2.bias', c), p.bias);
+  } else {
+    const { name, in: i, out: o } = l.spec;
+    into.set(transpose(slot(weights, name, 'linear.weight', i * o), o, i), p.weights); // [IN][OUT]
+    into.set(slot(weights, name, 'linear.bias', o), p.bias);
+  }
+}
+
+function checkLimits(device: GPUDevice, plan: WgslPlan, who: string): void {
+  const limit = device.limits.maxStorageBufferBindingSize;
+  const arena = plan.arenaFloats * 4;
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  if (arena > limit || arena > device.limits.maxBufferSize)
+    throw new WgslLimitError(`${who} needs a ${mib(arena)} activation arena, but this device's maxStorageBufferBindingSize is ${mib(limit)} (maxBufferSize ${mib(device.limits.maxBufferSize)})`);
+  for (const chunk of plan.chunks)
+    if (chunk * 4 > limit) throw new WgslLimitError(`${who} packs ${mib(chunk * 4)} of weights per binding, but this device's maxStorageBufferBindingSize is ${mib(limit)}`);
+  const maxX = device.limits.maxComputeWorkgroupsPerDimension;
+  for (const s of plan.steps)
+    if (s.workgroups[0] > maxX || s.workgroups[1] > maxX)
+      throw new WgslLimitError(`${who}: layer \`${s.layer}\` needs ${s.workgroups.join(' × ')} workgroups; this device's maxComputeWorkgroupsPerDimension is ${maxX}`);
+  if (device.limits.maxComputeInvocationsPerWorkgroup < 64) throw new WgslLimitError(`${who} uses 64 invocations per workgroup; this device's maxComputeInvocationsPerWorkgroup is ${device.limits.maxComputeInvocationsPerWorkgroup}`);
+}
+
+/** Binds a safetensors checkpoint to the network (torchvision or timm names). */
+export function loadWgslWeights(network: Network, meta: WgslMetadata, bytes: Uint8Array, layout: Layout = 'torchvision'): Weights {
+  return bindCheckpoint(parseSafetensors(bytes), layerSpecs(network), layout, `${meta.family} ${meta.variant}`);
+}
+
+/** Creates buffers and pipelines once; validation errors (Tint's, with line:col) surface here. */
+export async function createWgslModel(device: GPUDevice, network: Network, meta: WgslMetadata, program: WgslProgram, weights: Weights): Promise<WgslModel> {
+  const who = `${meta.family} ${meta.variant}`;
+  const plan = planWgsl(network, meta.resolution);
+  if (plan.steps.length !== program.stepShaders.length)
+    throw new Error(`${who}: the generated module has ${program.stepShaders.length} dispatches but the runtime plans ${plan.steps.length}; regenerate it with this effnet version`);
+  checkLimits(device, plan, who);
+
+  const buffers: GPUBuffer[] = [];
+  const buffer = (size: number, usage: number, label: string) => {
+    const b = device.createBuffer({ size: Math.max(4, Math.ceil(size / 4) * 4), usage, label });
+    buffers.push(b);
+    return b;
+  };
+  const arena = buffer(plan.arenaFloats * 4, STORAGE | COPY_SRC | COPY_DST, `${who} arena`);
+  const chunkData = plan.chunks.map((floats) => new Float32Array(floats));
+  for (const p of plan.packing) packLayer(p, weights, chunkData[p.chunk]!);
+  const chunks = chunkData.map((data, i) => {
+    const b = buffer(data.byteLength, STORAGE | COPY_DST, `${who} weights ${i}`);
+    device.queue.writeBuffer(b, 0, data);
+    return b;
+  });
+  const params = buffer(plan.steps.length * PARAMS_STRIDE, UNIFORM | COPY_DST, `${who} params`);
+  const paramData = new Uint32Array((plan.steps.length * PARAMS_STRIDE) / 4);
+  plan.steps.forEach((s, i) => paramData.set([s.params.input, s.params.output, s.params.residual, s.params.gate, s.params.weights, s.params.bias], (i * PARAMS_STRIDE) / 4));
+  device.queue.writeBuffer(params, 0, paramData);
+
+  const layout = device.createBindGroupLayout({
+    entries: [
+      { binding: 0, visibility: 4 /* COMPUTE */, buffer: { type: 'storage' } },
+      { binding: 1, visibility: 4, buffer: { type: 'read-only-storage' } },
+      { binding: 2, visibility: 4, buffer: { type: 'uniform' } },
+    ],
+  });
+  const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
+  device.pushErrorScope('validation');
+  const pipelines = await Promise.all(
+    program.shaders.map((code, i) =>
+      device.createComputePipelineAsync({ layout: pipelineLayout, compute: { module: device.createShaderModule({ code, label: `${who} shader ${i}` }), entryPoint: 'main' } }),
+    ),
+  );
+  const error = await device.popErrorScope();
+  if (error) throw new Error(`${who}: ${error.message}`);
+  const groups = plan.steps.map((s, i) =>
+    device.createBindGroup({
+      layout,
+      entries: [
+        { binding: 0, resource: { buffer: arena } },
+        { binding: 1, resource: { buffer: chunks[s.chunk]! } },
+        { binding: 2, resource: { buffer: params, offset: i * PARAMS_STRIDE, size: 32 } },
+      ],
+    }),
+  );
+
+  const imageFloats = plan.input.floats;
+  const classes = plan.output.floats;
+  return {
+    dispatches: plan.steps.length,
+    arenaBytes: plan.arenaFloats * 4,
+    tensorBytes: plan.tensorFloats * 4,
+    weightBytes: plan.chunks.reduce((a, c) => a + c * 4, 0),
+    async run(input, batch = input.length / imageFloats) {
+      if (!Number.isInteger(batch) || batch < 1 || input.length !== batch * imageFloats)
+        throw new Error(`${who} takes NHWC float32 [batch, ${meta.resolution}, ${meta.resolution}, 3]: ${input.length} values are not ${batch} images of ${imageFloats}`);
+      const staging = device.createBuffer({ size: input.byteLength, usage: COPY_SRC | COPY_DST });
+      const readback = device.createBuffer({ size: batch * classes * 4, usage: MAP_READ | COPY_DST });
+      device.queue.writeBuffer(staging, 0, input);
+      const encoder = device.createCommandEncoder();
+      for (let b = 0; b < batch; b++) {
+        encoder.copyBufferToBuffer(staging, b * imageFloats * 4, arena, plan.input.offset * 4, imageFloats * 4);
+        const pass = encoder.beginComputePass();
+        plan.steps.forEach((s, i) => {
+          pass.setPipeline(pipelines[program.stepShaders[i]!]!);
+          pass.setBindGroup(0, groups[i]!);
+          pass.dispatchWorkgroups(s.workgroups[0], s.workgroups[1]);
+        });
+        pass.end();
+        encoder.copyBufferToBuffer(arena, plan.output.offset * 4, readback, b * classes * 4, classes * 4);
+      }
+      device.queue.submit([encoder.finish()]);
+      await readback.mapAsync(1 /* GPUMapMode.READ */);
+      const logits = new Float32Array(readback.getMappedRange().slice(0));
+      readback.unmap();
+      readback.destroy();
+      staging.destroy();
+      return logits;
+    },
+    dispose() {
+      for (const b of buffers) b.destroy();
+      buffers.length = 0;
+    },
+  };
+}
