@@ -167,7 +167,7 @@ describe('effnet generate', () => {
     const sa = snapshot(join(a, 'generated'));
     expect(sa).toEqual(snapshot(join(b, 'generated')));
     expect(sa).toEqual(snapshot(join(root, 'generated')));
-    expect(Object.keys(sa)).toEqual(expect.arrayContaining(['efficientnet/b0/report.json', 'efficientnet/b0/model.tfjs.ts', 'mobilenet_v3/small/model.tfjs.ts']));
+    expect(Object.keys(sa)).toEqual(expect.arrayContaining(['efficientnet/b0/report.json', 'efficientnet/b0/model.tfjs.ts', 'efficientnet/b0/model.wgsl.ts', 'mobilenet_v3/small/model.tfjs.ts']));
   });
 
   it('--target picks what is written and checked; other targets\' files are neither orphans nor touched', async () => {

@@ -19,6 +19,7 @@ const RANK: Record<string, number> = {
   grammar: 7,
   emit: 7,
   tfjs: 8,
+  wgsl: 8,
   generate: 9,
   diff: 8,
   model: 6,

@@ -5,17 +5,24 @@ import type { Compilation, CompileOptions } from '../compile/compile.js';
 import { writeAtomic } from '../generate/files.js';
 import { LAYOUTS, type Layout } from '../runtime/checkpoint.js';
 import { WeightsError } from '../runtime/safetensors.js';
-import { tfjsRuntime, type Tf } from '../runtime/tfjs.js';
+import { tfjsRuntime, type Inference, type Tf } from '../runtime/tfjs.js';
+import type { VariantGraph } from '../graph/graph.js';
 import { importTfjsModel } from '../tfjs/load.js';
+import { WgslLimitError, type WgslModel } from '../runtime/wgsl.js';
+import { dawnDevice, DawnError, type DawnBackend } from '../wgsl/dawn.js';
+import { importWgslModel } from '../wgsl/load.js';
 import type { Io } from './io.js';
 
 // `effnet infer`: runs a variant's generated module on raw float32 NCHW input
 // (as torchvision takes it) and writes raw float32 logits; `--bench N` times it.
 // Exit 0 done, 1 bad weights or spec, 2 usage (flags, unreadable files, sizes).
 
-export const INFER_TARGETS = ['tfjs'] as const;
+export const INFER_TARGETS = ['tfjs', 'wgsl'] as const;
 export const TFJS_BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
+/** Dawn's backends for the wgsl target (opengles: Mesa's llvmpipe on a machine without a GPU). */
+export const WGSL_BACKENDS = ['opengles', 'vulkan'] as const;
 type Backend = (typeof TFJS_BACKENDS)[number];
+const DEFAULT_BACKEND = { tfjs: 'wasm', wgsl: 'opengles' } as const;
 
 export class InferUsageError extends Error {}
 
@@ -27,7 +34,7 @@ interface InferFlags {
   input?: string;
   shape?: string;
   out?: string;
-  backend: Backend;
+  backend?: string;
   bench?: string;
 }
 
@@ -81,7 +88,7 @@ const ms = (x: number) => Math.round(x * 1000) / 1000;
 export function registerInfer(program: Command, ctx: InferContext): Command {
   return program
     .command('infer')
-    .description('run a variant\'s generated model on raw float32 NCHW input; write raw float32 logits')
+    .description('run a variant\'s generated model (tfjs or WGSL) on raw float32 NCHW input; write raw float32 logits')
     .argument('<spec>', '.effnet file')
     .requiredOption('--variant <name>', 'the variant to run')
     .addOption(new Option('--target <target>', 'which generated model runs').choices([...INFER_TARGETS]).default('tfjs'))
@@ -90,7 +97,7 @@ export function registerInfer(program: Command, ctx: InferContext): Command {
     .option('--input <file>', 'raw little-endian float32, NCHW (required unless --bench)')
     .option('--shape <N,C,H,W>', 'the input\'s shape (default 1,3,R,R)')
     .option('--out <file>', 'where the raw float32 logits [N, classes] go (required unless --bench)')
-    .addOption(new Option('--backend <backend>', 'TensorFlow.js backend').choices([...TFJS_BACKENDS]).default('wasm'))
+    .addOption(new Option('--backend <backend>', 'tfjs: wasm (default), cpu or tensorflow; wgsl: Dawn\'s opengles (default) or vulkan').choices([...TFJS_BACKENDS, ...WGSL_BACKENDS]))
     .option('--bench <runs>', 'time this many runs after a warm-up; print latency JSON')
     .action(async (spec: string, flags: InferFlags) => {
       const { io } = ctx;
@@ -112,37 +119,101 @@ export function registerInfer(program: Command, ctx: InferContext): Command {
         input = new Float32Array(bytes.slice().buffer, 0, want / 4);
       } else input = Float32Array.from({ length: shape.reduce((a, d) => a * d, 1) }, (_, i) => Math.sin(i));
 
+      const backend = flags.backend ?? DEFAULT_BACKEND[flags.target];
+      const allowed: readonly string[] = flags.target === 'tfjs' ? TFJS_BACKENDS : WGSL_BACKENDS;
+      if (!allowed.includes(backend)) throw new InferUsageError(`--target ${flags.target} runs on --backend ${allowed.join(', ')}, not ${backend}`);
       const weightBytes = readFile('weights', io.cwd, flags.weights);
-      const { tf, url } = await loadTfjs(flags.backend);
-      const model = await importTfjsModel(g, c.file, url);
-      let weights;
+      const runner = flags.target === 'tfjs' ? await tfjsRunner(g, c.file, backend as Backend, input, shape) : await wgslRunner(g, c.file, backend as DawnBackend, input, shape);
       try {
-        weights = model.loadWeights(weightBytes, flags.layout);
+        await runner.load(weightBytes, flags.layout);
       } catch (e) {
-        if (!(e instanceof WeightsError)) throw e;
-        io.stderr(`effnet: ${flags.weights}: ${e.message}\n`);
+        if (!(e instanceof WeightsError) && !(e instanceof WgslLimitError)) throw e;
+        io.stderr(`effnet: ${e instanceof WeightsError ? `${flags.weights}: ` : ''}${e.message}\n`);
+        runner.dispose();
         return ctx.setCode(1);
       }
-      const infer = model.createInference(weights);
-      const x = tfjsRuntime(tf).fromNchw(input, shape);
-      const once = (): { logits: Float32Array; ms: number } => {
+      const once = async (): Promise<{ logits: Float32Array; ms: number }> => {
         const t0 = performance.now();
-        const y = infer(x);
-        const logits = y.dataSync() as Float32Array;
-        y.dispose();
+        const logits = await runner.run();
         return { logits, ms: performance.now() - t0 };
       };
-      const first = once();
+      const first = await once();
       if (runs !== undefined) {
-        const times = Array.from({ length: runs }, () => once().ms);
-        const result = { spec: c.file, variant: g.variant, target: flags.target, backend: flags.backend, batch: shape[0], runs, medianMs: ms(median(times)), minMs: ms(Math.min(...times)), maxMs: ms(Math.max(...times)) };
+        const times: number[] = [];
+        for (let i = 0; i < runs; i++) times.push((await once()).ms);
+        const result = { spec: c.file, variant: g.variant, target: flags.target, backend, device: runner.device, batch: shape[0], runs, medianMs: ms(median(times)), minMs: ms(Math.min(...times)), maxMs: ms(Math.max(...times)), ...runner.figures() };
         io.stdout(JSON.stringify(result) + '\n');
       }
       if (flags.out !== undefined) {
         writeAtomic(resolve(io.cwd, flags.out), new Uint8Array(first.logits.buffer, first.logits.byteOffset, first.logits.byteLength));
-        if (runs === undefined) io.stdout(`wrote ${flags.out}: float32 logits [${shape[0]}, ${g.classes}] (${g.family} ${g.variant}, ${flags.target} on ${flags.backend}, ${ms(first.ms)} ms)\n`);
+        if (runs === undefined) io.stdout(`wrote ${flags.out}: float32 logits [${shape[0]}, ${g.classes}] (${g.family} ${g.variant}, ${flags.target} on ${backend}, ${ms(first.ms)} ms)\n`);
       }
-      x.dispose();
-      infer.dispose();
+      runner.dispose();
     });
+}
+
+/** One target's way to load weights and run a batch, for `infer`. */
+interface Runner {
+  device: string;
+  load(weights: Uint8Array, layout: Layout): Promise<void>;
+  run(): Promise<Float32Array>;
+  /** Target-specific figures for --bench. */
+  figures(): Record<string, number>;
+  dispose(): void;
+}
+
+async function tfjsRunner(g: VariantGraph, spec: string, backend: Backend, input: Float32Array, shape: [number, number, number, number]): Promise<Runner> {
+  const { tf, url } = await loadTfjs(backend);
+  const model = await importTfjsModel(g, spec, url);
+  const x = tfjsRuntime(tf).fromNchw(input, shape);
+  let infer: Inference | undefined;
+  return {
+    device: `tfjs ${tf.getBackend()}`,
+    async load(bytes, layout) {
+      infer = model.createInference(model.loadWeights(bytes, layout));
+    },
+    async run() {
+      const y = infer!(x);
+      const logits = y.dataSync() as Float32Array;
+      y.dispose();
+      return logits;
+    },
+    figures: () => ({}),
+    dispose() {
+      x.dispose();
+      infer?.dispose();
+    },
+  };
+}
+
+/** NCHW, as torchvision takes it, to the NHWC the WGSL models take. */
+function nchwToNhwc(x: Float32Array, [n, c, h, w]: [number, number, number, number]): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < n; b++) for (let k = 0; k < c; k++) for (let p = 0; p < h * w; p++) out[(b * h * w + p) * c + k] = x[(b * c + k) * h * w + p]!;
+  return out;
+}
+
+async function wgslRunner(g: VariantGraph, spec: string, backend: DawnBackend, input: Float32Array, shape: [number, number, number, number]): Promise<Runner> {
+  let dawn;
+  try {
+    dawn = await dawnDevice(backend);
+  } catch (e) {
+    if (e instanceof DawnError) throw new InferUsageError(e.message);
+    throw e;
+  }
+  const module = await importWgslModel(g, spec);
+  const x = nchwToNhwc(input, shape);
+  let model: WgslModel | undefined;
+  return {
+    device: `Dawn ${backend}: ${dawn.label}`,
+    async load(bytes, layout) {
+      model = await module.createModel(dawn.device, module.loadWeights(bytes, layout));
+    },
+    run: () => model!.run(x, shape[0]),
+    figures: () => ({ dispatches: model!.dispatches, arenaBytes: model!.arenaBytes, tensorBytes: model!.tensorBytes, weightBytes: model!.weightBytes }),
+    dispose() {
+      model?.dispose();
+      dawn.device.destroy();
+    },
+  };
 }

@@ -12,6 +12,7 @@ import { DEFAULT_TFJS_MODULE } from '../tfjs/emit.js';
 import { grammarFiles } from '../grammar/write.js';
 import { registerDiff } from './diff-command.js';
 import { InferUsageError, registerInfer } from './infer-command.js';
+import { registerValidateWgsl } from './wgsl-command.js';
 import type { Io } from './io.js';
 
 export type { Io } from './io.js';
@@ -188,6 +189,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
   registerDiff(program, io, (c) => (code = c));
   registerInfer(program, { io, compile, report, setCode: (c) => (code = c) });
+  registerValidateWgsl(program, io, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -224,6 +226,8 @@ if (isEntryPoint()) {
     cwd: process.cwd(),
     color,
   }).then((code) => {
+    // Exit explicitly once output is flushed: Dawn (the wgsl target) keeps the event loop alive.
     process.exitCode = code;
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   });
 }

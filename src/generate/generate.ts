@@ -5,15 +5,17 @@ import { hasErrors } from '../diagnostics/diagnostic.js';
 import { generatedBanner, renderReport, reportInput } from '../report/report.js';
 import { summaryTable } from '../report/markdown.js';
 import { DEFAULT_TFJS_MODULE, emitTfjs } from '../tfjs/emit.js';
+import { emitWgsl } from '../wgsl/emit.js';
 import type { OutputFile } from './files.js';
 
 /** What `generate` can write; each target owns its own file names. */
-export const TARGETS = ['report', 'tfjs'] as const;
+export const TARGETS = ['report', 'tfjs', 'wgsl'] as const;
 export type Target = (typeof TARGETS)[number];
 
 const TARGET_FILES: Record<Target, RegExp> = {
   report: /(^|\/)(README\.md|report\.md|report\.json)$/,
   tfjs: /(^|\/)model\.tfjs\.ts$/,
+  wgsl: /(^|\/)model\.wgsl\.ts$/,
 };
 
 /**
@@ -42,7 +44,7 @@ export function specFiles(dir: string): string[] {
 /**
  * The files one compiled spec produces, paths relative to the output root:
  * report: `<family>/README.md` (variant summary) and `<family>/<variant>/report.{md,json}`;
- * tfjs: `<family>/<variant>/model.tfjs.ts`.
+ * tfjs: `<family>/<variant>/model.tfjs.ts`; wgsl: `<family>/<variant>/model.wgsl.ts`.
  */
 export async function familyOutputs(c: Compilation, options: GenerateOptions): Promise<OutputFile[]> {
   if (!c.family || hasErrors(c.diagnostics)) return [];
@@ -54,6 +56,7 @@ export async function familyOutputs(c: Compilation, options: GenerateOptions): P
   if (want.has('tfjs'))
     for (const g of c.graphs)
       files.push({ path: `${family}/${g.variant}/model.tfjs.ts`, content: await emitTfjs(g, { spec, tfjsModule: options.tfjsModule ?? DEFAULT_TFJS_MODULE }) });
+  if (want.has('wgsl')) for (const g of c.graphs) files.push({ path: `${family}/${g.variant}/model.wgsl.ts`, content: await emitWgsl(g, { spec }) });
   if (!want.has('report')) return files;
   files.push({
     path: `${family}/README.md`,
@@ -87,6 +90,9 @@ Per family: \`README.md\` (variant summary); per variant \`<family>/<variant>/\`
 - \`model.tfjs.ts\`: a typed TensorFlow.js module (imports \`@tensorflow/tfjs-node-gpu\`, or what
   \`--tfjs-module\` names, and the runtime \`effnet/runtime/tfjs\`): \`metadata\`, \`createModel()\`
   (a trainable tf.LayersModel, NHWC), \`createInference(weights)\` (plain ops, BatchNorm folded) and
-  \`loadWeights(bytes, 'torchvision' | 'timm')\` for safetensors checkpoints.
+  \`loadWeights(bytes, 'torchvision' | 'timm')\` for safetensors checkpoints;
+- \`model.wgsl.ts\`: the same network as WebGPU compute shaders (WGSL string constants, one per
+  distinct layer shape) with a typed host from \`effnet/runtime/wgsl\`: \`metadata\`, \`program\`,
+  \`createModel(device, weights)\` → \`{ run(nhwc, batch), dispose() }\` and \`loadWeights\`.
 `,
 };
