@@ -9,11 +9,13 @@ import { parseText } from '../src/parser/parse.js';
 import { specFiles } from '../src/generate/generate.js';
 import { renderReport, reportInput } from '../src/report/report.js';
 import { benchTfjs } from './tfjs.js';
+import { benchWgsl } from './wgsl.js';
 
 // `npm run bench`: JSON on stdout. Times each pipeline phase on the shipped
 // specs, and how the whole pipeline grows with 1, 10 and 100 variants in one
 // spec (ratios against the 1-variant run, measured in the same process), and
-// the generated tfjs b0's two execution paths against each other.
+// the generated tfjs b0's two execution paths against each other, and the
+// generated WGSL b0 against tfjs-backend-webgpu on the same Dawn adapter.
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -52,6 +54,7 @@ const specs = Object.fromEntries(specFiles('specs').map((f) => [f, measure(readF
 const growth = Object.fromEntries([1, 10, 100].map((n) => [n, measure(syntheticSpec(n), `synthetic-${n}.effnet`, n === 100 ? 5 : 15)]));
 const t1 = growth[1]!.totalMs;
 const tfjs = await benchTfjs(20);
+const wgsl = await benchWgsl(5);
 console.log(
   JSON.stringify(
     {
@@ -64,8 +67,11 @@ console.log(
         ratio100to1: Number((growth[100]!.totalMs / t1).toFixed(2)),
       },
       tfjs,
+      wgsl,
     },
     null,
     2,
   ),
 );
+// Dawn keeps the event loop alive.
+process.exit(0);

@@ -1,4 +1,6 @@
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: {{H}} {{W}} {{C}} {{HO}} {{WO}} {{K}} {{STRIDE}} {{PAD_T}} {{PAD_L}}.
 
 const H = {{H}}u;
@@ -10,30 +12,43 @@ const K = {{K}}u;
 const STRIDE = {{STRIDE}}u;
 const PAD_T = {{PAD_T}};
 const PAD_L = {{PAD_L}};
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }

@@ -157,12 +157,14 @@ export function planWgsl(network: Network, resolution: number): WgslPlan {
       if (x.gate && !pointwise) throw new PlanError(`layer \`${s.name}\`: an SE gate must feed a 1×1 convolution`);
       const base = { layer: s.name, act: s.act };
       if (pointwise) {
-        const tiles = Math.ceil((h * w) / 32) * Math.ceil(s.out / 32);
-        step({ ...base, kind: 'pointwise', vec4: true, consts: { M: h * w, K: s.in, N: s.out, HAS_GATE: x.gate !== undefined, HAS_RESIDUAL: false }, workgroups: grid(tiles) }, { input: x, output: out, gate: x.gate }, w8);
+        // Each invocation: 16 pixels × 4 channels (RM in pointwise.wgsl).
+        const tiles = Math.ceil((h * w) / 16) * Math.ceil(s.out / 4);
+        step({ ...base, kind: 'pointwise', vec4: true, consts: { M: h * w, K: s.in, N: s.out, HAS_GATE: x.gate !== undefined, HAS_RESIDUAL: false }, workgroups: invocations(tiles) }, { input: x, output: out, gate: x.gate }, w8);
       } else if (isDepthwise(s)) {
         const vec4 = s.out % 4 === 0;
         const consts = { H: h, W: w, C: s.out, HO: ho, WO: wo, K: s.kernel, STRIDE: s.stride, PAD_T: pt, PAD_L: pl };
-        step({ ...base, kind: 'depthwise', vec4, consts, workgroups: invocations((ho * wo * s.out) / (vec4 ? 4 : 1)) }, { input: x, output: out }, w8);
+        // Each invocation: 4 adjacent output pixels of a row (TX in depthwise.wgsl).
+        step({ ...base, kind: 'depthwise', vec4, consts, workgroups: invocations((ho * Math.ceil(wo / 4) * s.out) / (vec4 ? 4 : 1)) }, { input: x, output: out }, w8);
       } else if (s.groups === 1) {
         const vec4 = s.out % 4 === 0;
         const consts = { H: h, W: w, CIN: s.in, HO: ho, WO: wo, COUT: s.out, K: s.kernel, STRIDE: s.stride, PAD_T: pt, PAD_L: pl, HAS_RESIDUAL: false };

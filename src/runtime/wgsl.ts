@@ -36,6 +36,8 @@ export interface WgslModel {
   run(input: Float32Array, batch?: number): Promise<Float32Array>;
   /** Frees every buffer the model holds. */
   dispose(): void;
+  /** Times each dispatch on its own (one submit each, on the input last run): where the time goes. */
+  profile(): Promise<{ layer: string; kind: string; ms: number }[]>;
   /** Compute dispatches per image. */
   readonly dispatches: number;
   /** The activation arena (all intermediate tensors, reused by liveness). */
@@ -182,6 +184,22 @@ export async function createWgslModel(device: GPUDevice, network: Network, meta:
       readback.destroy();
       staging.destroy();
       return logits;
+    },
+    async profile() {
+      const out: { layer: string; kind: string; ms: number }[] = [];
+      for (const [i, s] of plan.steps.entries()) {
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        pass.setPipeline(pipelines[program.stepShaders[i]!]!);
+        pass.setBindGroup(0, groups[i]!);
+        pass.dispatchWorkgroups(s.workgroups[0], s.workgroups[1]);
+        pass.end();
+        const t0 = performance.now();
+        device.queue.submit([encoder.finish()]);
+        await device.queue.onSubmittedWorkDone();
+        out.push({ layer: s.layer, kind: s.kind, ms: performance.now() - t0 });
+      }
+      return out;
     },
     dispose() {
       for (const b of buffers) b.destroy();

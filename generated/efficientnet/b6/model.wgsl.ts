@@ -2281,9 +2281,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 15246 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 3812 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 15246u) * 64u + lid;
+  return (wid.x + wid.y * 3812u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -2306,7 +2306,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 264 264 56 264 264 3 1 1 1.
 
 const H = 264u;
@@ -2318,32 +2320,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=69696 C=56 act=identity
@@ -2499,16 +2514,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 2178 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 545 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 2178u) * 64u + lid;
+  return (wid.x + wid.y * 545u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 69696 56 32 true false.
 
 const M = 69696u;
@@ -2516,63 +2532,55 @@ const K = 56u;
 const N = 32u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 2178u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -2613,9 +2621,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 8712 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 2178 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 8712u) * 64u + lid;
+  return (wid.x + wid.y * 2178u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -2638,7 +2646,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 264 264 32 264 264 3 1 1 1.
 
 const H = 264u;
@@ -2650,32 +2660,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=69696 C=32 act=identity
@@ -2831,16 +2854,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 2178 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 545 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 2178u) * 64u + lid;
+  return (wid.x + wid.y * 545u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 69696 32 32 true true.
 
 const M = 69696u;
@@ -2848,63 +2872,55 @@ const K = 32u;
 const N = 32u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 2178u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -2945,16 +2961,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 13068 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 3267 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 13068u) * 64u + lid;
+  return (wid.x + wid.y * 3267u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 69696 32 192 false false.
 
 const M = 69696u;
@@ -2962,63 +2979,55 @@ const K = 32u;
 const N = 192u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 13068u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3059,9 +3068,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 13068 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 3267 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 13068u) * 64u + lid;
+  return (wid.x + wid.y * 3267u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -3084,7 +3093,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 264 264 192 132 132 3 2 1 1.
 
 const H = 264u;
@@ -3096,32 +3107,45 @@ const K = 3u;
 const STRIDE = 2u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=17424 C=192 act=identity
@@ -3277,16 +3301,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1090 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 171 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1090u) * 64u + lid;
+  return (wid.x + wid.y * 171u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 17424 192 40 true false.
 
 const M = 17424u;
@@ -3294,63 +3319,55 @@ const K = 192u;
 const N = 40u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 1090u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3391,16 +3408,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 4360 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 1021 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 4360u) * 64u + lid;
+  return (wid.x + wid.y * 1021u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 17424 40 240 false false.
 
 const M = 17424u;
@@ -3408,63 +3426,55 @@ const K = 40u;
 const N = 240u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 4360u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3505,9 +3515,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 16335 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 4084 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 16335u) * 64u + lid;
+  return (wid.x + wid.y * 4084u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -3530,7 +3540,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 132 132 240 132 132 3 1 1 1.
 
 const H = 132u;
@@ -3542,32 +3554,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=17424 C=240 act=identity
@@ -3723,16 +3748,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1090 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 171 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1090u) * 64u + lid;
+  return (wid.x + wid.y * 171u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 17424 240 40 true true.
 
 const M = 17424u;
@@ -3740,63 +3766,55 @@ const K = 240u;
 const N = 40u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 1090u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3837,9 +3855,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 4084 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 1052 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 4084u) * 64u + lid;
+  return (wid.x + wid.y * 1052u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -3862,7 +3880,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 132 132 240 66 66 5 2 2 2.
 
 const H = 132u;
@@ -3874,32 +3894,45 @@ const K = 5u;
 const STRIDE = 2u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=4356 C=240 act=identity
@@ -3984,16 +4017,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 411 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 77 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 411u) * 64u + lid;
+  return (wid.x + wid.y * 77u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 4356 240 72 true false.
 
 const M = 4356u;
@@ -4001,63 +4035,55 @@ const K = 240u;
 const N = 72u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 411u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4098,16 +4124,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1918 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 461 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1918u) * 64u + lid;
+  return (wid.x + wid.y * 461u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 4356 72 432 false false.
 
 const M = 4356u;
@@ -4115,63 +4142,55 @@ const K = 72u;
 const N = 432u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 1918u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4212,9 +4231,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 7351 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 1894 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 7351u) * 64u + lid;
+  return (wid.x + wid.y * 1894u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -4237,7 +4256,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 66 66 432 66 66 5 1 2 2.
 
 const H = 66u;
@@ -4249,32 +4270,45 @@ const K = 5u;
 const STRIDE = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=4356 C=432 act=identity
@@ -4430,16 +4464,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 411 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 77 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 411u) * 64u + lid;
+  return (wid.x + wid.y * 77u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 4356 432 72 true true.
 
 const M = 4356u;
@@ -4447,63 +4482,55 @@ const K = 432u;
 const N = 72u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 411u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4544,9 +4571,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1838 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 502 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1838u) * 64u + lid;
+  return (wid.x + wid.y * 502u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -4569,7 +4596,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 66 66 432 33 33 3 2 1 1.
 
 const H = 66u;
@@ -4581,32 +4610,45 @@ const K = 3u;
 const STRIDE = 2u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=1089 C=432 act=identity
@@ -4691,16 +4733,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 175 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 39 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 175u) * 64u + lid;
+  return (wid.x + wid.y * 39u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 1089 432 144 true false.
 
 const M = 1089u;
@@ -4708,63 +4751,55 @@ const K = 432u;
 const N = 144u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 175u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4805,16 +4840,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 945 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 233 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 945u) * 64u + lid;
+  return (wid.x + wid.y * 233u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 1089 144 864 false false.
 
 const M = 1089u;
@@ -4822,63 +4858,55 @@ const K = 144u;
 const N = 864u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 945u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4919,9 +4947,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 3676 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 1003 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 3676u) * 64u + lid;
+  return (wid.x + wid.y * 1003u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -4944,7 +4972,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 33 33 864 33 33 3 1 1 1.
 
 const H = 33u;
@@ -4956,32 +4986,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=1089 C=864 act=identity
@@ -5137,16 +5180,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 175 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 39 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 175u) * 64u + lid;
+  return (wid.x + wid.y * 39u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 1089 864 144 true true.
 
 const M = 1089u;
@@ -5154,63 +5198,55 @@ const K = 864u;
 const N = 144u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 175u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -5251,9 +5287,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 3676 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 1003 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 3676u) * 64u + lid;
+  return (wid.x + wid.y * 1003u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -5276,7 +5312,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 33 33 864 33 33 5 1 2 2.
 
 const H = 33u;
@@ -5288,32 +5326,45 @@ const K = 5u;
 const STRIDE = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=1089 K=864 N=200 HAS_GATE=true HAS_RESIDUAL=false act=identity
@@ -5345,16 +5396,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 245 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 54 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 245u) * 64u + lid;
+  return (wid.x + wid.y * 54u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 1089 864 200 true false.
 
 const M = 1089u;
@@ -5362,63 +5414,55 @@ const K = 864u;
 const N = 200u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 245u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -5459,16 +5503,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1330 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 324 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1330u) * 64u + lid;
+  return (wid.x + wid.y * 324u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 1089 200 1200 false false.
 
 const M = 1089u;
@@ -5476,63 +5521,55 @@ const K = 200u;
 const N = 1200u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 1330u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -5573,9 +5610,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 5105 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 1393 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 5105u) * 64u + lid;
+  return (wid.x + wid.y * 1393u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -5598,7 +5635,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 33 33 1200 33 33 5 1 2 2.
 
 const H = 33u;
@@ -5610,32 +5649,45 @@ const K = 5u;
 const STRIDE = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=1089 C=1200 act=identity
@@ -5791,16 +5843,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 245 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 54 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 245u) * 64u + lid;
+  return (wid.x + wid.y * 54u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 1089 1200 200 true true.
 
 const M = 1089u;
@@ -5808,63 +5861,55 @@ const K = 1200u;
 const N = 200u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 245u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -5905,9 +5950,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1355 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 399 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1355u) * 64u + lid;
+  return (wid.x + wid.y * 399u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -5930,7 +5975,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 33 33 1200 17 17 5 2 2 2.
 
 const H = 33u;
@@ -5942,32 +5989,45 @@ const K = 5u;
 const STRIDE = 2u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=289 C=1200 act=identity
@@ -6052,16 +6112,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 110 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 26 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 110u) * 64u + lid;
+  return (wid.x + wid.y * 26u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 289 1200 344 true false.
 
 const M = 289u;
@@ -6069,63 +6130,55 @@ const K = 1200u;
 const N = 344u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 110u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -6166,16 +6219,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 650 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 154 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 650u) * 64u + lid;
+  return (wid.x + wid.y * 154u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 289 344 2064 false false.
 
 const M = 289u;
@@ -6183,63 +6237,55 @@ const K = 344u;
 const N = 2064u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 650u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -6280,9 +6326,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 2331 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 686 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 2331u) * 64u + lid;
+  return (wid.x + wid.y * 686u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -6305,7 +6351,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 17 17 2064 17 17 5 1 2 2.
 
 const H = 17u;
@@ -6317,32 +6365,45 @@ const K = 5u;
 const STRIDE = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=289 C=2064 act=identity
@@ -6498,16 +6559,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 110 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 26 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 110u) * 64u + lid;
+  return (wid.x + wid.y * 26u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 289 2064 344 true true.
 
 const M = 289u;
@@ -6515,63 +6577,55 @@ const K = 2064u;
 const N = 344u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 110u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -6612,9 +6666,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 2331 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 686 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 2331u) * 64u + lid;
+  return (wid.x + wid.y * 686u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -6637,7 +6691,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 17 17 2064 17 17 3 1 1 1.
 
 const H = 17u;
@@ -6649,32 +6705,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=289 K=2064 N=576 HAS_GATE=true HAS_RESIDUAL=false act=identity
@@ -6706,16 +6775,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 180 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 43 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 180u) * 64u + lid;
+  return (wid.x + wid.y * 43u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 289 2064 576 true false.
 
 const M = 289u;
@@ -6723,63 +6793,55 @@ const K = 2064u;
 const N = 576u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 180u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -6820,16 +6882,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1080 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 257 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1080u) * 64u + lid;
+  return (wid.x + wid.y * 257u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 289 576 3456 false false.
 
 const M = 289u;
@@ -6837,63 +6900,55 @@ const K = 576u;
 const N = 3456u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 1080u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -6934,9 +6989,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 3902 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 1148 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 3902u) * 64u + lid;
+  return (wid.x + wid.y * 1148u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -6959,7 +7014,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 17 17 3456 17 17 3 1 1 1.
 
 const H = 17u;
@@ -6971,32 +7028,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=289 C=3456 act=identity
@@ -7152,16 +7222,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 180 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 43 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 180u) * 64u + lid;
+  return (wid.x + wid.y * 43u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 289 3456 576 true true.
 
 const M = 289u;
@@ -7169,63 +7240,55 @@ const K = 3456u;
 const N = 576u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 180u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -7266,16 +7329,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 720 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 171 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 720u) * 64u + lid;
+  return (wid.x + wid.y * 171u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 289 576 2304 false false.
 
 const M = 289u;
@@ -7283,63 +7347,55 @@ const K = 576u;
 const N = 2304u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 720u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {

@@ -3005,9 +3005,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 31752 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 7938 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 31752u) * 64u + lid;
+  return (wid.x + wid.y * 7938u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -3030,7 +3030,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 336 336 72 336 336 3 1 1 1.
 
 const H = 336u;
@@ -3042,32 +3044,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=112896 C=72 act=identity
@@ -3223,16 +3238,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 3528 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 882 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 3528u) * 64u + lid;
+  return (wid.x + wid.y * 882u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 112896 72 32 true false.
 
 const M = 112896u;
@@ -3240,63 +3256,55 @@ const K = 72u;
 const N = 32u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 3528u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3337,9 +3345,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 14112 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 3528 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 14112u) * 64u + lid;
+  return (wid.x + wid.y * 3528u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -3362,7 +3370,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 336 336 32 336 336 3 1 1 1.
 
 const H = 336u;
@@ -3374,32 +3384,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=112896 C=32 act=identity
@@ -3555,16 +3578,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 3528 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 882 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 3528u) * 64u + lid;
+  return (wid.x + wid.y * 882u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 112896 32 32 true true.
 
 const M = 112896u;
@@ -3572,63 +3596,55 @@ const K = 32u;
 const N = 32u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 3528u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3669,16 +3685,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 21168 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 5292 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 21168u) * 64u + lid;
+  return (wid.x + wid.y * 5292u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 112896 32 192 false false.
 
 const M = 112896u;
@@ -3686,63 +3703,55 @@ const K = 32u;
 const N = 192u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 21168u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3783,9 +3792,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 21168 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 5292 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 21168u) * 64u + lid;
+  return (wid.x + wid.y * 5292u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -3808,7 +3817,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 336 336 192 168 168 3 2 1 1.
 
 const H = 336u;
@@ -3820,32 +3831,45 @@ const K = 3u;
 const STRIDE = 2u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=28224 C=192 act=identity
@@ -4001,16 +4025,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1764 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 386 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1764u) * 64u + lid;
+  return (wid.x + wid.y * 386u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 28224 192 56 true false.
 
 const M = 28224u;
@@ -4018,63 +4043,55 @@ const K = 192u;
 const N = 56u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 1764u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4115,16 +4132,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 9702 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 2316 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 9702u) * 64u + lid;
+  return (wid.x + wid.y * 2316u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 28224 56 336 false false.
 
 const M = 28224u;
@@ -4132,63 +4150,55 @@ const K = 56u;
 const N = 336u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 9702u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4229,9 +4239,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 37044 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 9261 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 37044u) * 64u + lid;
+  return (wid.x + wid.y * 9261u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -4254,7 +4264,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 168 168 336 168 168 3 1 1 1.
 
 const H = 168u;
@@ -4266,32 +4278,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=28224 C=336 act=identity
@@ -4447,16 +4472,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1764 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 386 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1764u) * 64u + lid;
+  return (wid.x + wid.y * 386u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 28224 336 56 true true.
 
 const M = 28224u;
@@ -4464,63 +4490,55 @@ const K = 336u;
 const N = 56u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 1764u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4561,9 +4579,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 9261 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 2316 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 9261u) * 64u + lid;
+  return (wid.x + wid.y * 2316u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -4586,7 +4604,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 168 168 336 84 84 5 2 2 2.
 
 const H = 168u;
@@ -4598,32 +4618,45 @@ const K = 5u;
 const STRIDE = 2u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=7056 C=336 act=identity
@@ -4708,16 +4741,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 663 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 152 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 663u) * 64u + lid;
+  return (wid.x + wid.y * 152u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 7056 336 88 true false.
 
 const M = 7056u;
@@ -4725,63 +4759,55 @@ const K = 336u;
 const N = 88u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 663u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4822,16 +4848,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 3757 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 910 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 3757u) * 64u + lid;
+  return (wid.x + wid.y * 910u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 7056 88 528 false false.
 
 const M = 7056u;
@@ -4839,63 +4866,55 @@ const K = 88u;
 const N = 528u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 3757u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4936,9 +4955,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 14553 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 3639 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 14553u) * 64u + lid;
+  return (wid.x + wid.y * 3639u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -4961,7 +4980,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 84 84 528 84 84 5 1 2 2.
 
 const H = 84u;
@@ -4973,32 +4994,45 @@ const K = 5u;
 const STRIDE = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=7056 C=528 act=identity
@@ -5154,16 +5188,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 663 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 152 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 663u) * 64u + lid;
+  return (wid.x + wid.y * 152u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 7056 528 88 true true.
 
 const M = 7056u;
@@ -5171,63 +5206,55 @@ const K = 528u;
 const N = 88u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 663u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -5268,9 +5295,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 3639 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 953 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 3639u) * 64u + lid;
+  return (wid.x + wid.y * 953u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -5293,7 +5320,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 84 84 528 42 42 3 2 1 1.
 
 const H = 84u;
@@ -5305,32 +5334,45 @@ const K = 3u;
 const STRIDE = 2u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=1764 C=528 act=identity
@@ -5415,16 +5457,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 336 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 77 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 336u) * 64u + lid;
+  return (wid.x + wid.y * 77u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 1764 528 176 true false.
 
 const M = 1764u;
@@ -5432,63 +5475,55 @@ const K = 528u;
 const N = 176u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 336u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -5529,16 +5564,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1848 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 458 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1848u) * 64u + lid;
+  return (wid.x + wid.y * 458u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 1764 176 1056 false false.
 
 const M = 1764u;
@@ -5546,63 +5582,55 @@ const K = 176u;
 const N = 1056u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 1848u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -5643,9 +5671,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 7277 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 1906 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 7277u) * 64u + lid;
+  return (wid.x + wid.y * 1906u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -5668,7 +5696,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 42 42 1056 42 42 3 1 1 1.
 
 const H = 42u;
@@ -5680,32 +5710,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=1764 C=1056 act=identity
@@ -5861,16 +5904,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 336 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 77 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 336u) * 64u + lid;
+  return (wid.x + wid.y * 77u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 1764 1056 176 true true.
 
 const M = 1764u;
@@ -5878,63 +5922,55 @@ const K = 1056u;
 const N = 176u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 336u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -5975,9 +6011,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 7277 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 1906 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 7277u) * 64u + lid;
+  return (wid.x + wid.y * 1906u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -6000,7 +6036,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 42 42 1056 42 42 5 1 2 2.
 
 const H = 42u;
@@ -6012,32 +6050,45 @@ const K = 5u;
 const STRIDE = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=1764 K=1056 N=248 HAS_GATE=true HAS_RESIDUAL=false act=identity
@@ -6069,16 +6120,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 448 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 108 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 448u) * 64u + lid;
+  return (wid.x + wid.y * 108u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 1764 1056 248 true false.
 
 const M = 1764u;
@@ -6086,63 +6138,55 @@ const K = 1056u;
 const N = 248u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 448u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -6183,16 +6227,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 2632 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 646 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 2632u) * 64u + lid;
+  return (wid.x + wid.y * 646u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 1764 248 1488 false false.
 
 const M = 1764u;
@@ -6200,63 +6245,55 @@ const K = 248u;
 const N = 1488u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 2632u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -6297,9 +6334,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 10254 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 2686 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 10254u) * 64u + lid;
+  return (wid.x + wid.y * 2686u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -6322,7 +6359,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 42 42 1488 42 42 5 1 2 2.
 
 const H = 42u;
@@ -6334,32 +6373,45 @@ const K = 5u;
 const STRIDE = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=1764 C=1488 act=identity
@@ -6515,16 +6567,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 448 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 108 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 448u) * 64u + lid;
+  return (wid.x + wid.y * 108u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 1764 1488 248 true true.
 
 const M = 1764u;
@@ -6532,63 +6585,55 @@ const K = 1488u;
 const N = 248u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 448u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -6629,9 +6674,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 2564 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 733 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 2564u) * 64u + lid;
+  return (wid.x + wid.y * 733u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -6654,7 +6699,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 42 42 1488 21 21 5 2 2 2.
 
 const H = 42u;
@@ -6666,32 +6713,45 @@ const K = 5u;
 const STRIDE = 2u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=441 C=1488 act=identity
@@ -6776,16 +6836,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 196 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 47 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 196u) * 64u + lid;
+  return (wid.x + wid.y * 47u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 441 1488 424 true false.
 
 const M = 441u;
@@ -6793,63 +6854,55 @@ const K = 1488u;
 const N = 424u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 196u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -6890,16 +6943,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1120 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 279 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1120u) * 64u + lid;
+  return (wid.x + wid.y * 279u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 441 424 2544 false false.
 
 const M = 441u;
@@ -6907,63 +6961,55 @@ const K = 424u;
 const N = 2544u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 1120u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -7004,9 +7050,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 4383 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 1253 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 4383u) * 64u + lid;
+  return (wid.x + wid.y * 1253u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -7029,7 +7075,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 21 21 2544 21 21 5 1 2 2.
 
 const H = 21u;
@@ -7041,32 +7089,45 @@ const K = 5u;
 const STRIDE = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=441 C=2544 act=identity
@@ -7222,16 +7283,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 196 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 47 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 196u) * 64u + lid;
+  return (wid.x + wid.y * 47u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 441 2544 424 true true.
 
 const M = 441u;
@@ -7239,63 +7301,55 @@ const K = 2544u;
 const N = 424u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 196u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -7336,9 +7390,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 4383 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 1253 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 4383u) * 64u + lid;
+  return (wid.x + wid.y * 1253u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -7361,7 +7415,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 21 21 2544 21 21 3 1 1 1.
 
 const H = 21u;
@@ -7373,32 +7429,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=441 K=2544 N=704 HAS_GATE=true HAS_RESIDUAL=false act=identity
@@ -7430,16 +7499,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 308 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 77 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 308u) * 64u + lid;
+  return (wid.x + wid.y * 77u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 441 2544 704 true false.
 
 const M = 441u;
@@ -7447,63 +7517,55 @@ const K = 2544u;
 const N = 704u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 308u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -7544,16 +7606,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1848 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 462 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1848u) * 64u + lid;
+  return (wid.x + wid.y * 462u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 441 704 4224 false false.
 
 const M = 441u;
@@ -7561,63 +7624,55 @@ const K = 704u;
 const N = 4224u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 1848u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -7658,9 +7713,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 7277 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 2079 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 7277u) * 64u + lid;
+  return (wid.x + wid.y * 2079u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -7683,7 +7738,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 21 21 4224 21 21 3 1 1 1.
 
 const H = 21u;
@@ -7695,32 +7752,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=441 C=4224 act=identity
@@ -7876,16 +7946,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 308 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 77 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 308u) * 64u + lid;
+  return (wid.x + wid.y * 77u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 441 4224 704 true true.
 
 const M = 441u;
@@ -7893,63 +7964,55 @@ const K = 4224u;
 const N = 704u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 308u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -7990,16 +8053,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1232 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 308 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1232u) * 64u + lid;
+  return (wid.x + wid.y * 308u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 441 704 2816 false false.
 
 const M = 441u;
@@ -8007,63 +8071,55 @@ const K = 704u;
 const N = 2816u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 1232u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {

@@ -1138,16 +1138,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 450 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 85 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 450u) * 64u + lid;
+  return (wid.x + wid.y * 85u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 14400 96 24 false false.
 
 const M = 14400u;
@@ -1155,63 +1156,55 @@ const K = 96u;
 const N = 24u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 450u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -1462,16 +1455,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 113 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 29 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 113u) * 64u + lid;
+  return (wid.x + wid.y * 29u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 3600 192 32 false false.
 
 const M = 3600u;
@@ -1479,63 +1473,55 @@ const K = 192u;
 const N = 32u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 113u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -1681,16 +1667,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 113 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 29 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 113u) * 64u + lid;
+  return (wid.x + wid.y * 29u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 3600 256 32 false true.
 
 const M = 3600u;
@@ -1698,63 +1685,55 @@ const K = 256u;
 const N = 32u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 113u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -1900,16 +1879,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 58 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 11 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 58u) * 64u + lid;
+  return (wid.x + wid.y * 11u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 900 256 48 false false.
 
 const M = 900u;
@@ -1917,63 +1897,55 @@ const K = 256u;
 const N = 48u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 58u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -2119,16 +2091,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 58 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 11 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 58u) * 64u + lid;
+  return (wid.x + wid.y * 11u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 900 384 48 false true.
 
 const M = 900u;
@@ -2136,63 +2109,55 @@ const K = 384u;
 const N = 48u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 58u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -2233,16 +2198,17 @@ fn act(x: f32) -> f32 {
   return max(x, 0.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 348 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 86 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 348u) * 64u + lid;
+  return (wid.x + wid.y * 86u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 900 48 384 false false.
 
 const M = 900u;
@@ -2250,63 +2216,55 @@ const K = 48u;
 const N = 384u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 348u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -2347,9 +2305,9 @@ fn act(x: f32) -> f32 {
   return max(x, 0.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 338 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 90 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 338u) * 64u + lid;
+  return (wid.x + wid.y * 90u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -2372,7 +2330,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 30 30 384 15 15 5 2 2 2.
 
 const H = 30u;
@@ -2384,32 +2344,45 @@ const K = 5u;
 const STRIDE = 2u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=225 K=384 N=96 HAS_GATE=false HAS_RESIDUAL=false act=identity
@@ -2441,16 +2414,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 24 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 6 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 24u) * 64u + lid;
+  return (wid.x + wid.y * 6u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 225 384 96 false false.
 
 const M = 225u;
@@ -2458,63 +2432,55 @@ const K = 384u;
 const N = 96u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 24u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -2555,16 +2521,17 @@ fn act(x: f32) -> f32 {
   return max(x, 0.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 192 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 45 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 192u) * 64u + lid;
+  return (wid.x + wid.y * 45u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 225 96 768 false false.
 
 const M = 225u;
@@ -2572,63 +2539,55 @@ const K = 96u;
 const N = 768u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 192u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -2669,9 +2628,9 @@ fn act(x: f32) -> f32 {
   return max(x, 0.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 675 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 180 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 675u) * 64u + lid;
+  return (wid.x + wid.y * 180u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -2694,7 +2653,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 15 15 768 15 15 5 1 2 2.
 
 const H = 15u;
@@ -2706,32 +2667,45 @@ const K = 5u;
 const STRIDE = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=225 K=768 N=96 HAS_GATE=false HAS_RESIDUAL=true act=identity
@@ -2763,16 +2737,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 24 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 6 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 24u) * 64u + lid;
+  return (wid.x + wid.y * 6u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 225 768 96 false true.
 
 const M = 225u;
@@ -2780,63 +2755,55 @@ const K = 768u;
 const N = 96u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 24u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -2877,16 +2844,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 40 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 9 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 40u) * 64u + lid;
+  return (wid.x + wid.y * 9u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 225 768 144 false false.
 
 const M = 225u;
@@ -2894,63 +2862,55 @@ const K = 768u;
 const N = 144u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 40u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -2991,16 +2951,17 @@ fn act(x: f32) -> f32 {
   return max(x, 0.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 288 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 68 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 288u) * 64u + lid;
+  return (wid.x + wid.y * 68u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 225 144 1152 false false.
 
 const M = 225u;
@@ -3008,63 +2969,55 @@ const K = 144u;
 const N = 1152u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 288u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3105,9 +3058,9 @@ fn act(x: f32) -> f32 {
   return max(x, 0.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1013 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 270 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1013u) * 64u + lid;
+  return (wid.x + wid.y * 270u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -3130,7 +3083,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 15 15 1152 15 15 5 1 2 2.
 
 const H = 15u;
@@ -3142,32 +3097,45 @@ const K = 5u;
 const STRIDE = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=225 K=1152 N=144 HAS_GATE=false HAS_RESIDUAL=true act=identity
@@ -3199,16 +3167,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 40 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 9 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 40u) * 64u + lid;
+  return (wid.x + wid.y * 9u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 225 1152 144 false true.
 
 const M = 225u;
@@ -3216,63 +3185,55 @@ const K = 1152u;
 const N = 144u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 40u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3313,9 +3274,9 @@ fn act(x: f32) -> f32 {
   return max(x, 0.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 288 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 72 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 288u) * 64u + lid;
+  return (wid.x + wid.y * 72u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -3338,7 +3299,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 15 15 1152 8 8 5 2 2 2.
 
 const H = 15u;
@@ -3350,32 +3313,45 @@ const K = 5u;
 const STRIDE = 2u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=64 K=1152 N=192 HAS_GATE=false HAS_RESIDUAL=false act=identity
@@ -3407,16 +3383,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 12 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 3 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 12u) * 64u + lid;
+  return (wid.x + wid.y * 3u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 64 1152 192 false false.
 
 const M = 64u;
@@ -3424,63 +3401,55 @@ const K = 1152u;
 const N = 192u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 12u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3521,16 +3490,17 @@ fn act(x: f32) -> f32 {
   return max(x, 0.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 96 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 24 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 96u) * 64u + lid;
+  return (wid.x + wid.y * 24u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 64 192 1536 false false.
 
 const M = 64u;
@@ -3538,63 +3508,55 @@ const K = 192u;
 const N = 1536u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 96u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3635,9 +3597,9 @@ fn act(x: f32) -> f32 {
   return max(x, 0.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 384 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 96 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 384u) * 64u + lid;
+  return (wid.x + wid.y * 96u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -3660,7 +3622,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 8 8 1536 8 8 5 1 2 2.
 
 const H = 8u;
@@ -3672,32 +3636,45 @@ const K = 5u;
 const STRIDE = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=64 K=1536 N=192 HAS_GATE=false HAS_RESIDUAL=true act=identity
@@ -3729,16 +3706,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 12 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 3 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 12u) * 64u + lid;
+  return (wid.x + wid.y * 3u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 64 1536 192 false true.
 
 const M = 64u;
@@ -3746,63 +3724,55 @@ const K = 1536u;
 const N = 192u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 12u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3843,16 +3813,17 @@ fn act(x: f32) -> f32 {
   return max(x, 0.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 80 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 20 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 80u) * 64u + lid;
+  return (wid.x + wid.y * 20u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 64 192 1280 false false.
 
 const M = 64u;
@@ -3860,63 +3831,55 @@ const K = 192u;
 const N = 1280u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 80u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {

@@ -1147,9 +1147,9 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 2450 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 613 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 2450u) * 64u + lid;
+  return (wid.x + wid.y * 613u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -1172,7 +1172,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 140 140 32 140 140 3 1 1 1.
 
 const H = 140u;
@@ -1184,32 +1186,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=19600 K=32 N=24 HAS_GATE=false HAS_RESIDUAL=false act=identity
@@ -1241,16 +1256,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 613 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 115 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 613u) * 64u + lid;
+  return (wid.x + wid.y * 115u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 19600 32 24 false false.
 
 const M = 19600u;
@@ -1258,63 +1274,55 @@ const K = 32u;
 const N = 24u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 613u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -1355,16 +1363,17 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 3065 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 690 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 3065u) * 64u + lid;
+  return (wid.x + wid.y * 690u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 19600 24 144 false false.
 
 const M = 19600u;
@@ -1372,63 +1381,55 @@ const K = 24u;
 const N = 144u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 3065u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -1469,9 +1470,9 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 2757 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 709 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 2757u) * 64u + lid;
+  return (wid.x + wid.y * 709u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -1494,7 +1495,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 140 140 144 70 70 3 2 1 1.
 
 const H = 140u;
@@ -1506,32 +1509,45 @@ const K = 3u;
 const STRIDE = 2u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=4900 K=144 N=32 HAS_GATE=false HAS_RESIDUAL=false act=identity
@@ -1563,16 +1579,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 154 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 39 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 154u) * 64u + lid;
+  return (wid.x + wid.y * 39u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 4900 144 32 false false.
 
 const M = 4900u;
@@ -1580,63 +1597,55 @@ const K = 144u;
 const N = 32u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 154u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -1677,16 +1686,17 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 924 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 231 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 924u) * 64u + lid;
+  return (wid.x + wid.y * 231u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 4900 32 192 false false.
 
 const M = 4900u;
@@ -1694,63 +1704,55 @@ const K = 32u;
 const N = 192u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 924u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -1791,9 +1793,9 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 3675 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 945 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 3675u) * 64u + lid;
+  return (wid.x + wid.y * 945u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -1816,7 +1818,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 70 70 192 70 70 3 1 1 1.
 
 const H = 70u;
@@ -1828,32 +1832,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=4900 K=192 N=32 HAS_GATE=false HAS_RESIDUAL=true act=identity
@@ -1885,16 +1902,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 154 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 39 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 154u) * 64u + lid;
+  return (wid.x + wid.y * 39u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 4900 192 32 false true.
 
 const M = 4900u;
@@ -1902,63 +1920,55 @@ const K = 192u;
 const N = 32u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 154u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -1999,9 +2009,9 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 919 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 237 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 919u) * 64u + lid;
+  return (wid.x + wid.y * 237u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -2024,7 +2034,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 70 70 192 35 35 5 2 2 2.
 
 const H = 70u;
@@ -2036,32 +2048,45 @@ const K = 5u;
 const STRIDE = 2u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=1225 K=192 N=48 HAS_GATE=false HAS_RESIDUAL=false act=identity
@@ -2093,16 +2118,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 78 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 15 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 78u) * 64u + lid;
+  return (wid.x + wid.y * 15u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 1225 192 48 false false.
 
 const M = 1225u;
@@ -2110,63 +2136,55 @@ const K = 192u;
 const N = 48u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 78u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -2207,16 +2225,17 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 351 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 87 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 351u) * 64u + lid;
+  return (wid.x + wid.y * 87u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 1225 48 288 false false.
 
 const M = 1225u;
@@ -2224,63 +2243,55 @@ const K = 48u;
 const N = 288u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 351u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -2321,9 +2332,9 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1379 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 355 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1379u) * 64u + lid;
+  return (wid.x + wid.y * 355u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -2346,7 +2357,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 35 35 288 35 35 5 1 2 2.
 
 const H = 35u;
@@ -2358,32 +2371,45 @@ const K = 5u;
 const STRIDE = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=1225 K=288 N=48 HAS_GATE=false HAS_RESIDUAL=true act=identity
@@ -2415,16 +2441,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 78 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 15 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 78u) * 64u + lid;
+  return (wid.x + wid.y * 15u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 1225 288 48 false true.
 
 const M = 1225u;
@@ -2432,63 +2459,55 @@ const K = 288u;
 const N = 48u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 78u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -2529,9 +2548,9 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 365 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 102 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 365u) * 64u + lid;
+  return (wid.x + wid.y * 102u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -2554,7 +2573,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 35 35 288 18 18 3 2 1 1.
 
 const H = 35u;
@@ -2566,32 +2587,45 @@ const K = 3u;
 const STRIDE = 2u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=324 K=288 N=96 HAS_GATE=false HAS_RESIDUAL=false act=identity
@@ -2623,16 +2657,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 33 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 8 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 33u) * 64u + lid;
+  return (wid.x + wid.y * 8u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 324 288 96 false false.
 
 const M = 324u;
@@ -2640,63 +2675,55 @@ const K = 288u;
 const N = 96u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 33u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -2737,16 +2764,17 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 198 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 48 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 198u) * 64u + lid;
+  return (wid.x + wid.y * 48u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 324 96 576 false false.
 
 const M = 324u;
@@ -2754,63 +2782,55 @@ const K = 96u;
 const N = 576u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 198u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -2851,9 +2871,9 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 729 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 203 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 729u) * 64u + lid;
+  return (wid.x + wid.y * 203u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -2876,7 +2896,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 18 18 576 18 18 3 1 1 1.
 
 const H = 18u;
@@ -2888,32 +2910,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=324 K=576 N=96 HAS_GATE=false HAS_RESIDUAL=true act=identity
@@ -2945,16 +2980,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 33 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 8 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 33u) * 64u + lid;
+  return (wid.x + wid.y * 8u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 324 576 96 false true.
 
 const M = 324u;
@@ -2962,63 +2998,55 @@ const K = 576u;
 const N = 96u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 33u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3059,9 +3087,9 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 729 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 203 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 729u) * 64u + lid;
+  return (wid.x + wid.y * 203u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -3084,7 +3112,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 18 18 576 18 18 5 1 2 2.
 
 const H = 18u;
@@ -3096,32 +3126,45 @@ const K = 5u;
 const STRIDE = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=324 K=576 N=136 HAS_GATE=false HAS_RESIDUAL=false act=identity
@@ -3153,16 +3196,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 55 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 12 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 55u) * 64u + lid;
+  return (wid.x + wid.y * 12u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 324 576 136 false false.
 
 const M = 324u;
@@ -3170,63 +3214,55 @@ const K = 576u;
 const N = 136u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 55u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3267,16 +3303,17 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 286 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 67 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 286u) * 64u + lid;
+  return (wid.x + wid.y * 67u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 324 136 816 false false.
 
 const M = 324u;
@@ -3284,63 +3321,55 @@ const K = 136u;
 const N = 816u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 286u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3381,9 +3410,9 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1033 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 287 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1033u) * 64u + lid;
+  return (wid.x + wid.y * 287u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -3406,7 +3435,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 18 18 816 18 18 5 1 2 2.
 
 const H = 18u;
@@ -3418,32 +3449,45 @@ const K = 5u;
 const STRIDE = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=324 K=816 N=136 HAS_GATE=false HAS_RESIDUAL=true act=identity
@@ -3475,16 +3519,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 55 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 12 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 55u) * 64u + lid;
+  return (wid.x + wid.y * 12u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 324 816 136 false true.
 
 const M = 324u;
@@ -3492,63 +3537,55 @@ const K = 816u;
 const N = 136u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 55u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3589,9 +3626,9 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 259 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 87 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 259u) * 64u + lid;
+  return (wid.x + wid.y * 87u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -3614,7 +3651,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 18 18 816 9 9 5 2 2 2.
 
 const H = 18u;
@@ -3626,32 +3665,45 @@ const K = 5u;
 const STRIDE = 2u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=81 K=816 N=232 HAS_GATE=false HAS_RESIDUAL=false act=identity
@@ -3683,16 +3735,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 24 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 6 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 24u) * 64u + lid;
+  return (wid.x + wid.y * 6u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 81 816 232 false false.
 
 const M = 81u;
@@ -3700,63 +3753,55 @@ const K = 816u;
 const N = 232u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 24u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3797,16 +3842,17 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 132 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 33 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 132u) * 64u + lid;
+  return (wid.x + wid.y * 33u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 81 232 1392 false false.
 
 const M = 81u;
@@ -3814,63 +3860,55 @@ const K = 232u;
 const N = 1392u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 132u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3911,9 +3949,9 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 441 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 147 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 441u) * 64u + lid;
+  return (wid.x + wid.y * 147u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -3936,7 +3974,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 9 9 1392 9 9 5 1 2 2.
 
 const H = 9u;
@@ -3948,32 +3988,45 @@ const K = 5u;
 const STRIDE = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=81 K=1392 N=232 HAS_GATE=false HAS_RESIDUAL=true act=identity
@@ -4005,16 +4058,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 24 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 6 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 24u) * 64u + lid;
+  return (wid.x + wid.y * 6u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 81 1392 232 false true.
 
 const M = 81u;
@@ -4022,63 +4076,55 @@ const K = 1392u;
 const N = 232u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 24u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4119,9 +4165,9 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 441 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 147 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 441u) * 64u + lid;
+  return (wid.x + wid.y * 147u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -4144,7 +4190,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 9 9 1392 9 9 3 1 1 1.
 
 const H = 9u;
@@ -4156,32 +4204,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pointwise: M=81 K=1392 N=384 HAS_GATE=false HAS_RESIDUAL=false act=identity
@@ -4213,16 +4274,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 36 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 9 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 36u) * 64u + lid;
+  return (wid.x + wid.y * 9u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 81 1392 384 false false.
 
 const M = 81u;
@@ -4230,63 +4292,55 @@ const K = 1392u;
 const N = 384u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 36u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4327,16 +4381,17 @@ fn act(x: f32) -> f32 {
   return clamp(x, 0.0, 6.0);
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 120 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 30 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 120u) * 64u + lid;
+  return (wid.x + wid.y * 30u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 81 384 1280 false false.
 
 const M = 81u;
@@ -4344,63 +4399,55 @@ const K = 384u;
 const N = 1280u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 120u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {

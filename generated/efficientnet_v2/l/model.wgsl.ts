@@ -3683,16 +3683,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 900 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 225 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 900u) * 64u + lid;
+  return (wid.x + wid.y * 225u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 14400 128 64 false false.
 
 const M = 14400u;
@@ -3700,63 +3701,55 @@ const K = 128u;
 const N = 64u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 900u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -3902,16 +3895,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 900 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 225 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 900u) * 64u + lid;
+  return (wid.x + wid.y * 225u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 14400 256 64 false true.
 
 const M = 14400u;
@@ -3919,63 +3913,55 @@ const K = 256u;
 const N = 64u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 900u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4121,16 +4107,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 339 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 85 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 339u) * 64u + lid;
+  return (wid.x + wid.y * 85u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 3600 256 96 false false.
 
 const M = 3600u;
@@ -4138,63 +4125,55 @@ const K = 256u;
 const N = 96u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 339u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4340,16 +4319,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 339 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 85 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 339u) * 64u + lid;
+  return (wid.x + wid.y * 85u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 3600 384 96 false true.
 
 const M = 3600u;
@@ -4357,63 +4337,55 @@ const K = 384u;
 const N = 96u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 339u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4454,16 +4426,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1356 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 338 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1356u) * 64u + lid;
+  return (wid.x + wid.y * 338u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 3600 96 384 false false.
 
 const M = 3600u;
@@ -4471,63 +4444,55 @@ const K = 96u;
 const N = 384u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 1356u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4568,9 +4533,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1350 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 360 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1350u) * 64u + lid;
+  return (wid.x + wid.y * 360u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -4593,7 +4558,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 60 60 384 30 30 3 2 1 1.
 
 const H = 60u;
@@ -4605,32 +4572,45 @@ const K = 3u;
 const STRIDE = 2u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=900 C=384 act=identity
@@ -4786,16 +4766,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 174 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 43 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 174u) * 64u + lid;
+  return (wid.x + wid.y * 43u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 900 384 192 true false.
 
 const M = 900u;
@@ -4803,63 +4784,55 @@ const K = 384u;
 const N = 192u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 174u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -4900,16 +4873,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 696 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 171 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 696u) * 64u + lid;
+  return (wid.x + wid.y * 171u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 900 192 768 false false.
 
 const M = 900u;
@@ -4917,63 +4891,55 @@ const K = 192u;
 const N = 768u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 696u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -5014,9 +4980,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 2700 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 720 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 2700u) * 64u + lid;
+  return (wid.x + wid.y * 720u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -5039,7 +5005,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 30 30 768 30 30 3 1 1 1.
 
 const H = 30u;
@@ -5051,32 +5019,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=900 C=768 act=identity
@@ -5232,16 +5213,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 174 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 43 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 174u) * 64u + lid;
+  return (wid.x + wid.y * 43u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 900 768 192 true true.
 
 const M = 900u;
@@ -5249,63 +5231,55 @@ const K = 768u;
 const N = 192u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 174u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -5346,16 +5320,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1044 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 257 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1044u) * 64u + lid;
+  return (wid.x + wid.y * 257u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 900 192 1152 false false.
 
 const M = 900u;
@@ -5363,63 +5338,55 @@ const K = 192u;
 const N = 1152u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 1044u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -5460,9 +5427,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 4050 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 1080 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 4050u) * 64u + lid;
+  return (wid.x + wid.y * 1080u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -5485,7 +5452,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 30 30 1152 30 30 3 1 1 1.
 
 const H = 30u;
@@ -5497,32 +5466,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=900 C=1152 act=identity
@@ -5678,16 +5660,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 203 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 50 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 203u) * 64u + lid;
+  return (wid.x + wid.y * 50u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 900 1152 224 true false.
 
 const M = 900u;
@@ -5695,63 +5678,55 @@ const K = 1152u;
 const N = 224u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 203u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -5792,16 +5767,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1218 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 300 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1218u) * 64u + lid;
+  return (wid.x + wid.y * 300u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 900 224 1344 false false.
 
 const M = 900u;
@@ -5809,63 +5785,55 @@ const K = 224u;
 const N = 1344u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 1218u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -5906,9 +5874,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 4725 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 1260 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 4725u) * 64u + lid;
+  return (wid.x + wid.y * 1260u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -5931,7 +5899,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 30 30 1344 30 30 3 1 1 1.
 
 const H = 30u;
@@ -5943,32 +5913,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=900 C=1344 act=identity
@@ -6124,16 +6107,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 203 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 50 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 203u) * 64u + lid;
+  return (wid.x + wid.y * 50u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 900 1344 224 true true.
 
 const M = 900u;
@@ -6141,63 +6125,55 @@ const K = 1344u;
 const N = 224u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 203u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -6238,9 +6214,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 1182 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 315 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 1182u) * 64u + lid;
+  return (wid.x + wid.y * 315u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -6263,7 +6239,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 30 30 1344 15 15 3 2 1 1.
 
 const H = 30u;
@@ -6275,32 +6253,45 @@ const K = 3u;
 const STRIDE = 2u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=225 C=1344 act=identity
@@ -6385,16 +6376,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 96 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 23 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 96u) * 64u + lid;
+  return (wid.x + wid.y * 23u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 225 1344 384 true false.
 
 const M = 225u;
@@ -6402,63 +6394,55 @@ const K = 1344u;
 const N = 384u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 96u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -6499,16 +6483,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 576 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 135 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 576u) * 64u + lid;
+  return (wid.x + wid.y * 135u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 225 384 2304 false false.
 
 const M = 225u;
@@ -6516,63 +6501,55 @@ const K = 384u;
 const N = 2304u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 576u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -6613,9 +6590,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 2025 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 540 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 2025u) * 64u + lid;
+  return (wid.x + wid.y * 540u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -6638,7 +6615,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 15 15 2304 15 15 3 1 1 1.
 
 const H = 15u;
@@ -6650,32 +6629,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=225 C=2304 act=identity
@@ -6831,16 +6823,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 96 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 23 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 96u) * 64u + lid;
+  return (wid.x + wid.y * 23u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 225 2304 384 true true.
 
 const M = 225u;
@@ -6848,63 +6841,55 @@ const K = 2304u;
 const N = 384u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 96u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -6945,16 +6930,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 160 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 38 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 160u) * 64u + lid;
+  return (wid.x + wid.y * 38u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 225 2304 640 true false.
 
 const M = 225u;
@@ -6962,63 +6948,55 @@ const K = 2304u;
 const N = 640u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 160u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -7059,16 +7037,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 960 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 225 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 960u) * 64u + lid;
+  return (wid.x + wid.y * 225u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 225 640 3840 false false.
 
 const M = 225u;
@@ -7076,63 +7055,55 @@ const K = 640u;
 const N = 3840u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 960u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -7173,9 +7144,9 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 3375 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 900 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 3375u) * 64u + lid;
+  return (wid.x + wid.y * 900u) * 64u + lid;
 }
 
 // Four consecutive output channels per invocation.
@@ -7198,7 +7169,9 @@ fn vact(v: VT) -> VT {
   return VT(act(v.x), act(v.y), act(v.z), act(v.w));
 }
 
-// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded.
+// Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
+// computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
+// loaded once for all four.
 // Substitution points: 15 15 3840 15 15 3 1 1 1.
 
 const H = 15u;
@@ -7210,32 +7183,45 @@ const K = 3u;
 const STRIDE = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
+const TX = 4u;
+const XG = (WO + TX - 1u) / TX;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = invocation(wid, lid);
-  if (i >= HO * WO * (C / V)) {
+  if (i >= HO * XG * (C / V)) {
     return;
   }
   let c = (i % (C / V)) * V;
-  let p = i / (C / V);
-  let ox = p % WO;
-  let oy = p / WO;
-  var acc = wload(P.bias + c);
+  let q = i / (C / V);
+  let ox0 = (q % XG) * TX;
+  let oy = q / XG;
+  let bias = wload(P.bias + c);
+  var acc: array<VT, TX>;
+  for (var j = 0u; j < TX; j++) {
+    acc[j] = bias;
+  }
   for (var ky = 0u; ky < K; ky++) {
     let iy = i32(oy * STRIDE + ky) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
+    let row = P.input + u32(iy) * W * C + c;
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
-      if (ix < 0 || ix >= i32(W)) {
-        continue;
+      let w = wload(P.weights + (ky * K + kx) * C + c);
+      for (var j = 0u; j < TX; j++) {
+        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        if (ix >= 0 && ix < i32(W)) {
+          acc[j] += aload(row + u32(ix) * C) * w;
+        }
       }
-      acc += aload(P.input + (u32(iy) * W + u32(ix)) * C + c) * wload(P.weights + (ky * K + kx) * C + c);
     }
   }
-  astore(P.output + p * C + c, vact(acc));
+  for (var j = 0u; j < TX; j++) {
+    if (ox0 + j < WO) {
+      astore(P.output + ((oy * WO) + ox0 + j) * C + c, vact(acc[j]));
+    }
+  }
 }
 `,
     `// effnet pool: HW=225 C=3840 act=identity
@@ -7391,16 +7377,17 @@ fn act(x: f32) -> f32 {
   return x;
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 160 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 38 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 160u) * 64u + lid;
+  return (wid.x + wid.y * 38u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 225 3840 640 true true.
 
 const M = 225u;
@@ -7408,63 +7395,55 @@ const K = 3840u;
 const N = 640u;
 const HAS_GATE = true;
 const HAS_RESIDUAL = true;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 160u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {
@@ -7505,16 +7484,17 @@ fn act(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
-// Invocations are numbered across a 2-D grid of workgroups: 320 workgroups per row.
+// Invocations are numbered across a 2-D grid of workgroups: 75 workgroups per row.
 fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * 320u) * 64u + lid;
+  return (wid.x + wid.y * 75u) * 64u + lid;
 }
 
-// 1×1 convolution as a tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
-// M = pixels, K = input channels, N = output channels. A workgroup of 8×8 invocations
-// computes a 32×32 tile, each invocation 4 pixels × 4 channels (a vec4 over channels),
-// staging 32×16 tiles of both operands in workgroup memory. An SE gate, when present,
-// scales the input channels as they are loaded; the residual is added on the write.
+// 1×1 convolution as a register-tiled matrix product: out[M, N] = in[M, K] · weights[K, N] + bias,
+// M = pixels, K = input channels, N = output channels. Each invocation computes a tile of
+// RM pixels × 4 channels (a vec4 over channels) from global memory; neighbouring invocations
+// share pixels, so their input rows stay in cache. (A workgroup-memory tiling with barriers
+// measured 2× slower on llvmpipe.) An SE gate, when present, scales the input channels as
+// they are read; the residual is added on the write.
 // Substitution points: 225 640 1280 false false.
 
 const M = 225u;
@@ -7522,63 +7502,55 @@ const K = 640u;
 const N = 1280u;
 const HAS_GATE = false;
 const HAS_RESIDUAL = false;
-const TM = 32u;
-const TN = 32u;
-const TK = 16u;
-const TILES_N = (N + TN - 1u) / TN;
+const RM = 16u;
+const NG = (N + 3u) / 4u;
+const N_ALIGNED = N % 4u == 0u;
+const MG = (M + RM - 1u) / RM;
 
-var<workgroup> a_tile: array<f32, 512>; // [TM][TK]
-var<workgroup> b_tile: array<f32, 512>; // [TK][TN]
+fn weight4(k: u32, n: u32) -> vec4<f32> {
+  let i = P.weights + k * N + n;
+  if (N_ALIGNED || n + 3u < N) {
+    return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+  }
+  var w = vec4<f32>(0.0);
+  for (var q = 0u; q < 4u; q++) {
+    if (n + q < N) {
+      w[q] = weights[i + q];
+    }
+  }
+  return w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // One tile per workgroup: the early return below is uniform across it.
-  let tile = wid.x + wid.y * 320u;
-  let m0 = (tile / TILES_N) * TM;
-  let n0 = (tile % TILES_N) * TN;
-  if (m0 >= M) {
+  let i = invocation(wid, lid);
+  if (i >= MG * NG) {
     return;
   }
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var j = 0u; j < 8u; j++) {
-      let e = lid + j * 64u;
-      let m = m0 + e / TK;
-      let k = k0 + e % TK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = arena[P.input + m * K + k];
-        if (HAS_GATE) {
-          v *= arena[P.gate + k];
-        }
-      }
-      a_tile[e] = v;
-      let kb = k0 + e / TN;
-      let n = n0 + e % TN;
-      var w = 0.0;
-      if (kb < K && n < N) {
-        w = weights[P.weights + kb * N + n];
-      }
-      b_tile[e] = w;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let b = vec4<f32>(b_tile[kk * TN + tx * 4u], b_tile[kk * TN + tx * 4u + 1u], b_tile[kk * TN + tx * 4u + 2u], b_tile[kk * TN + tx * 4u + 3u]);
-      for (var r = 0u; r < 4u; r++) {
-        acc[r] += a_tile[(ty * 4u + r) * TK + kk] * b;
-      }
-    }
-    workgroupBarrier();
+  let n0 = (i % NG) * 4u;
+  let m0 = (i / NG) * RM;
+  var acc: array<vec4<f32>, RM>;
+  var rows: array<u32, RM>;
+  for (var r = 0u; r < RM; r++) {
+    rows[r] = P.input + min(m0 + r, M - 1u) * K;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let m = m0 + ty * 4u + r;
+  for (var k = 0u; k < K; k++) {
+    var g = 1.0;
+    if (HAS_GATE) {
+      g = arena[P.gate + k];
+    }
+    let w = weight4(k, n0) * g;
+    for (var r = 0u; r < RM; r++) {
+      acc[r] += arena[rows[r] + k] * w;
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    let m = m0 + r;
     if (m >= M) {
       continue;
     }
     for (var q = 0u; q < 4u; q++) {
-      let n = n0 + tx * 4u + q;
+      let n = n0 + q;
       if (n < N) {
         var y = act(acc[r][q] + weights[P.bias + n]);
         if (HAS_RESIDUAL) {

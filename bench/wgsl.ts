@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { compileFile } from '../src/compile/compile.js';
+import { tfjsRuntime, type Tf } from '../src/runtime/tfjs.js';
+import { importTfjsModel } from '../src/tfjs/load.js';
+import { dawnDevice } from '../src/wgsl/dawn.js';
+import { importWgslModel } from '../src/wgsl/load.js';
+
+// The generated WGSL b0 @224, batch 1, against @tensorflow/tfjs-backend-webgpu
+// running the generated tfjs inference on the same Dawn adapter (OpenGL ES on
+// llvmpipe here), runs interleaved, same weights (the b0 fixture).
+
+const stats = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const r = (x: number) => Number(x.toFixed(3));
+  return { medianMs: r(s[s.length >> 1]!), minMs: r(s[0]!), maxMs: r(s[s.length - 1]!) };
+};
+
+export async function benchWgsl(runs: number) {
+  const { device, gpu, label } = await dawnDevice('opengles');
+  const g = compileFile(join('specs', 'efficientnet.effnet'), { variants: ['b0'] }).graphs[0]!;
+  const bytes = readFileSync(join('test', 'fixtures', 'b0', 'weights.safetensors'));
+  const wgsl = await importWgslModel(g, 'specs/efficientnet.effnet');
+  const model = await wgsl.createModel(device, wgsl.loadWeights(bytes));
+  const input = new Float32Array(224 * 224 * 3).map((_, i) => Math.sin(i));
+
+  // tfjs-backend-webgpu finds WebGPU through navigator.gpu; the adapter must be the compatibility-level one.
+  const compat: Pick<GPU, 'requestAdapter'> = { requestAdapter: (o) => gpu.requestAdapter({ ...o, featureLevel: 'compatibility' } as GPURequestAdapterOptions) };
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu: compat, userAgent: 'node' }, configurable: true });
+  const url = import.meta.resolve('@tensorflow/tfjs');
+  const tf = (await import(url)) as Tf;
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs-backend-webgpu did not initialise on Dawn');
+  await tf.ready();
+  const tfjs = await importTfjsModel(g, 'specs/efficientnet.effnet', url);
+  const infer = tfjs.createInference(tfjs.loadWeights(bytes));
+  const x = tfjsRuntime(tf).fromNchw(new Float32Array(3 * 224 * 224).map((_, i) => Math.sin(i)), [1, 3, 224, 224]);
+
+  const timeWgsl = async () => {
+    const t0 = performance.now();
+    await model.run(input, 1);
+    return performance.now() - t0;
+  };
+  const timeTfjs = async () => {
+    const t0 = performance.now();
+    const y = infer(x);
+    await y.data();
+    y.dispose();
+    return performance.now() - t0;
+  };
+  // Warm-up: pipelines compile on first use on both sides.
+  await timeWgsl();
+  await timeTfjs();
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    a.push(await timeWgsl());
+    b.push(await timeTfjs());
+  }
+  const w = stats(a);
+  const t = stats(b);
+  const result = {
+    what: 'generated efficientnet b0 @224, batch 1: the WGSL model vs @tensorflow/tfjs-backend-webgpu running the generated tfjs inference, same Dawn adapter, interleaved runs, ms to logits on the host',
+    adapter: `Dawn opengles (compatibility): ${label}`,
+    runs,
+    wgsl: w,
+    tfjsWebgpu: t,
+    ratio: Number((w.medianMs / t.medianMs).toFixed(3)),
+    dispatchesPerInference: model.dispatches,
+    intermediateBytes: model.arenaBytes,
+    intermediateBytesOneBufferPerTensor: model.tensorBytes,
+    weightBytes: model.weightBytes,
+  };
+  model.dispose();
+  infer.dispose();
+  x.dispose();
+  device.destroy();
+  return result;
+}
