@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Compilation, CompileOptions } from '../compile/compile.js';
@@ -11,6 +10,7 @@ import { importTfjsModel } from '../tfjs/load.js';
 import { WgslLimitError, type WgslModel } from '../runtime/wgsl.js';
 import { dawnDevice, DawnError, type DawnBackend } from '../wgsl/dawn.js';
 import { importWgslModel } from '../wgsl/load.js';
+import { nchwToNhwc, readFile, readInput, UsageError, type NCHW } from './input.js';
 import type { Io } from './io.js';
 
 // `effnet infer`: runs a variant's generated module on raw float32 NCHW input
@@ -23,8 +23,6 @@ export const TFJS_BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
 export const WGSL_BACKENDS = ['opengles', 'vulkan'] as const;
 type Backend = (typeof TFJS_BACKENDS)[number];
 const DEFAULT_BACKEND = { tfjs: 'wasm', wgsl: 'opengles' } as const;
-
-export class InferUsageError extends Error {}
 
 interface InferFlags {
   variant: string;
@@ -46,34 +44,19 @@ export interface InferContext {
   setCode: (code: number) => void;
 }
 
-function parseShape(text: string): [number, number, number, number] {
-  const dims = text.split(',').map((d) => Number(d.trim()));
-  if (dims.length !== 4 || !dims.every((d) => Number.isInteger(d) && d > 0)) throw new InferUsageError(`--shape takes N,C,H,W (four positive integers), not "${text}"`);
-  return dims as [number, number, number, number];
-}
-
-/** Reads `path` (as the user wrote it) relative to `cwd`. */
-function readFile(what: string, cwd: string, path: string): Uint8Array {
-  try {
-    return readFileSync(resolve(cwd, path));
-  } catch (e) {
-    throw new InferUsageError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
-
 /** TensorFlow.js with the backend set; its resolved URL is what the generated module imports. */
 async function loadTfjs(backend: Backend): Promise<{ tf: Tf; url: string }> {
   let url: string;
   try {
     url = import.meta.resolve(backend === 'tensorflow' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs');
   } catch {
-    throw new InferUsageError('--backend tensorflow needs @tensorflow/tfjs-node, which is not installed (npm install @tensorflow/tfjs-node)');
+    throw new UsageError('--backend tensorflow needs @tensorflow/tfjs-node, which is not installed (npm install @tensorflow/tfjs-node)');
   }
   if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   const tf = (await import(url)) as Tf;
   // Production mode: no debug checks, and no "install tfjs-node" banner on stderr for the cpu backend.
   tf.enableProdMode();
-  if (!(await tf.setBackend(backend))) throw new InferUsageError(`the ${backend} backend did not initialise`);
+  if (!(await tf.setBackend(backend))) throw new UsageError(`the ${backend} backend did not initialise`);
   await tf.ready();
   return { tf, url };
 }
@@ -102,26 +85,16 @@ export function registerInfer(program: Command, ctx: InferContext): Command {
     .action(async (spec: string, flags: InferFlags) => {
       const { io } = ctx;
       const runs = flags.bench === undefined ? undefined : Number(flags.bench);
-      if (runs !== undefined && !(Number.isInteger(runs) && runs > 0)) throw new InferUsageError(`--bench takes a positive number of runs, not "${flags.bench}"`);
-      if (runs === undefined && (flags.input === undefined || flags.out === undefined)) throw new InferUsageError('infer needs --input and --out (or --bench N)');
+      if (runs !== undefined && !(Number.isInteger(runs) && runs > 0)) throw new UsageError(`--bench takes a positive number of runs, not "${flags.bench}"`);
+      if (runs === undefined && (flags.input === undefined || flags.out === undefined)) throw new UsageError('infer needs --input and --out (or --bench N)');
       const c = ctx.compile(spec, { variants: [flags.variant] });
       const code = ctx.report([c]);
       if (code !== 0 || !c.graphs[0]) return ctx.setCode(code || 1);
       const g = c.graphs[0];
-      const r = g.resolution;
-      const shape = flags.shape === undefined ? ([1, 3, r, r] as [number, number, number, number]) : parseShape(flags.shape);
-      if (shape[1] !== 3 || shape[2] !== r || shape[3] !== r) throw new InferUsageError(`${g.family} ${g.variant} takes N,3,${r},${r} input, not ${shape.join(',')}`);
-      let input: Float32Array;
-      if (flags.input !== undefined) {
-        const bytes = readFile('input', io.cwd, flags.input);
-        const want = shape.reduce((a, d) => a * d, 4);
-        if (bytes.byteLength !== want) throw new InferUsageError(`${flags.input} holds ${bytes.byteLength} bytes; a float32 [${shape.join(', ')}] batch is ${want}`);
-        input = new Float32Array(bytes.slice().buffer, 0, want / 4);
-      } else input = Float32Array.from({ length: shape.reduce((a, d) => a * d, 1) }, (_, i) => Math.sin(i));
-
+      const { input, shape } = readInput(g, io.cwd, flags.input, flags.shape);
       const backend = flags.backend ?? DEFAULT_BACKEND[flags.target];
       const allowed: readonly string[] = flags.target === 'tfjs' ? TFJS_BACKENDS : WGSL_BACKENDS;
-      if (!allowed.includes(backend)) throw new InferUsageError(`--target ${flags.target} runs on --backend ${allowed.join(', ')}, not ${backend}`);
+      if (!allowed.includes(backend)) throw new UsageError(`--target ${flags.target} runs on --backend ${allowed.join(', ')}, not ${backend}`);
       const weightBytes = readFile('weights', io.cwd, flags.weights);
       const runner = flags.target === 'tfjs' ? await tfjsRunner(g, c.file, backend as Backend, input, shape) : await wgslRunner(g, c.file, backend as DawnBackend, input, shape);
       try {
@@ -162,7 +135,7 @@ interface Runner {
   dispose(): void;
 }
 
-async function tfjsRunner(g: VariantGraph, spec: string, backend: Backend, input: Float32Array, shape: [number, number, number, number]): Promise<Runner> {
+async function tfjsRunner(g: VariantGraph, spec: string, backend: Backend, input: Float32Array, shape: NCHW): Promise<Runner> {
   const { tf, url } = await loadTfjs(backend);
   const model = await importTfjsModel(g, spec, url);
   const x = tfjsRuntime(tf).fromNchw(input, shape);
@@ -186,19 +159,12 @@ async function tfjsRunner(g: VariantGraph, spec: string, backend: Backend, input
   };
 }
 
-/** NCHW, as torchvision takes it, to the NHWC the WGSL models take. */
-function nchwToNhwc(x: Float32Array, [n, c, h, w]: [number, number, number, number]): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let b = 0; b < n; b++) for (let k = 0; k < c; k++) for (let p = 0; p < h * w; p++) out[(b * h * w + p) * c + k] = x[(b * c + k) * h * w + p]!;
-  return out;
-}
-
-async function wgslRunner(g: VariantGraph, spec: string, backend: DawnBackend, input: Float32Array, shape: [number, number, number, number]): Promise<Runner> {
+async function wgslRunner(g: VariantGraph, spec: string, backend: DawnBackend, input: Float32Array, shape: NCHW): Promise<Runner> {
   let dawn;
   try {
     dawn = await dawnDevice(backend);
   } catch (e) {
-    if (e instanceof DawnError) throw new InferUsageError(e.message);
+    if (e instanceof DawnError) throw new UsageError(e.message);
     throw e;
   }
   const module = await importWgslModel(g, spec);

@@ -11,7 +11,9 @@ import { familyOutputs, GENERATED_README, ownedBy, specFiles, TARGETS, type Targ
 import { DEFAULT_TFJS_MODULE } from '../tfjs/emit.js';
 import { grammarFiles } from '../grammar/write.js';
 import { registerDiff } from './diff-command.js';
-import { InferUsageError, registerInfer } from './infer-command.js';
+import { registerDemo } from './demo-command.js';
+import { registerInfer } from './infer-command.js';
+import { UsageError } from './input.js';
 import { registerValidateWgsl } from './wgsl-command.js';
 import type { Io } from './io.js';
 
@@ -22,7 +24,6 @@ import { REPORT_FORMATS, renderReport, reportInput, type ReportFormat } from '..
 // 0 success (warnings allowed), 1 errors in the input or stale output, 2 usage.
 
 
-class UsageError extends Error {}
 
 /** Input that names no file to read, or a variant that is not there, is a usage error. */
 const USAGE_CODES = new Set(['E006', 'E037']);
@@ -190,6 +191,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   registerDiff(program, io, (c) => (code = c));
   registerInfer(program, { io, compile, report, setCode: (c) => (code = c) });
   registerValidateWgsl(program, io, (c) => (code = c));
+  registerDemo(program, { io, compile, report, setCode: (c) => (code = c) });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -198,7 +200,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
     }
-    if (e instanceof UsageError || e instanceof InferUsageError) {
+    if (e instanceof UsageError) {
       io.stderr(`effnet: ${e.message}\n`);
       return 2;
     }

@@ -6,7 +6,6 @@ import { compileFile } from '../../src/compile/compile.js';
 import type { VariantGraph } from '../../src/graph/graph.js';
 import { emitTfjs } from '../../src/tfjs/emit.js';
 import type { TfjsModelModule } from '../../src/tfjs/load.js';
-import { writeSafetensors } from './safetensors.js';
 
 // Generated tfjs modules for tests: emitted for `@tensorflow/tfjs` and this
 // checkout's runtime sources, written under test/.generated/ (git-ignored)
@@ -40,24 +39,6 @@ export const readF32 = (path: string): Float32Array => {
   const b = readFileSync(path);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 };
-
-/** A safetensors file of random, well-scaled weights for every tensor a graph's checkpoint holds. */
-export function randomCheckpoint(tensors: { name: string; shape: number[]; slot: string }[], seed = 1): Uint8Array {
-  let state = seed >>> 0;
-  const uniform = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  return writeSafetensors(
-    tensors.map((t) => {
-      const n = t.shape.reduce((a, d) => a * d, 1);
-      const fanIn = t.shape.length > 1 ? n / t.shape[0]! : 1;
-      const data = new Float32Array(n);
-      for (let i = 0; i < n; i++) {
-        const u = uniform() * 2 - 1;
-        data[i] = t.slot === 'bn.var' || t.slot === 'bn.weight' ? 1 + u / 2 : t.slot.endsWith('bias') || t.slot === 'bn.mean' ? 0.1 * u : u * Math.sqrt(3 / fanIn);
-      }
-      return { name: t.name, shape: t.shape, data };
-    }),
-  );
-}
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ts } from 'ts-morph';
+import type { VariantGraph } from '../graph/graph.js';
+import type { Layout } from '../runtime/checkpoint.js';
+import { emitWgsl } from './emit.js';
+
+// `effnet demo`: one variant's generated WGSL model in a browser. A small
+// server on 127.0.0.1 (WebGPU needs a secure context) serves the page, the
+// generated module (transpiled), the runtime it imports, the weights and an
+// input; the page runs the model with WebGPU and shows the time and top-5.
+
+export interface DemoOptions {
+  spec: string;
+  /** safetensors bytes and their layout. */
+  weights: Uint8Array;
+  layout: Layout;
+  /** NHWC float32 images. */
+  input: Float32Array;
+  batch: number;
+}
+
+const RUNTIME_DIR = fileURLToPath(new URL('../runtime/', import.meta.url));
+
+function page(g: VariantGraph, o: DemoOptions): string {
+  return `<!doctype html>
+<html lang="en">
+<meta charset="utf-8">
+<title>effnet demo: ${g.family} ${g.variant}</title>
+<style>body{font:15px system-ui,sans-serif;margin:2em;max-width:46em}code,pre{font:13px ui-monospace,monospace}td{padding:0 1em 0 0}</style>
+<h1>${g.family} ${g.variant}</h1>
+<p>The WGSL model effnet generated from <code>${o.spec}</code>: ${g.resolution}×${g.resolution} input, ${g.classes} classes, batch ${o.batch}.</p>
+<p id="status">starting…</p>
+<table id="top5"></table>
+<script type="module">
+import * as model from './model.js';
+const status = document.getElementById('status');
+try {
+  if (!navigator.gpu) throw new Error('this browser has no WebGPU (navigator.gpu is missing)');
+  const adapter = await navigator.gpu.requestAdapter();
+  if (!adapter) throw new Error('no WebGPU adapter');
+  const names = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupsPerDimension'];
+  const device = await adapter.requestDevice({ requiredLimits: Object.fromEntries(names.map((n) => [n, adapter.limits[n]])) });
+  const weights = model.loadWeights(new Uint8Array(await (await fetch('./weights.safetensors')).arrayBuffer()), ${JSON.stringify(o.layout)});
+  const input = new Float32Array(await (await fetch('./input.f32')).arrayBuffer());
+  const net = await model.createModel(device, weights);
+  await net.run(input, ${o.batch}); // pipelines compile on first use
+  const t0 = performance.now();
+  const logits = await net.run(input, ${o.batch});
+  const ms = performance.now() - t0;
+  const first = Array.from(logits.subarray(0, ${g.classes}));
+  const top5 = first.map((v, i) => [i, v]).sort((a, b) => b[1] - a[1]).slice(0, 5);
+  const info = adapter.info ?? {};
+  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'WebGPU';
+  status.textContent = \`\${ms.toFixed(1)} ms per run on \${name}, \${net.dispatches} dispatches; top-5 of image 0:\`;
+  document.getElementById('top5').innerHTML = top5.map(([i, v]) => \`<tr><td>class \${i}</td><td>\${v.toFixed(4)}</td></tr>\`).join('');
+  window.effnetResult = { logits: Array.from(logits), ms, top5, adapter: name };
+} catch (e) {
+  status.textContent = 'failed: ' + e.message;
+  window.effnetError = String(e.message ?? e);
+}
+</script>
+</html>
+`;
+}
+
+/** Serves the demo on 127.0.0.1:`port` (0: any free port); resolves once listening. */
+export async function serveDemo(g: VariantGraph, o: DemoOptions, port: number): Promise<{ server: Server; url: string }> {
+  const source = await emitWgsl(g, { spec: o.spec, runtimeModule: './runtime/wgsl.js' });
+  const modelJs = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const files = new Map<string, { type: string; body: string | Uint8Array }>([
+    ['/', { type: 'text/html; charset=utf-8', body: page(g, o) }],
+    ['/model.js', { type: 'text/javascript', body: modelJs }],
+    ['/weights.safetensors', { type: 'application/octet-stream', body: o.weights }],
+    ['/input.f32', { type: 'application/octet-stream', body: new Uint8Array(o.input.buffer, o.input.byteOffset, o.input.byteLength) }],
+  ]);
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    let file = files.get(path);
+    // The runtime's own modules, as built: wgsl.js and what it imports.
+    const m = /^\/runtime\/([\w-]+\.js)$/.exec(path);
+    if (!file && m) {
+      try {
+        file = { type: 'text/javascript', body: readFileSync(join(RUNTIME_DIR, m[1]!)) };
+      } catch {
+        file = undefined;
+      }
+    }
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(file.body);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  return { server, url: `http://127.0.0.1:${actual}/` };
+}
