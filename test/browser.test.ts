@@ -38,10 +38,10 @@ describe('effnet demo in headless Chromium (WebGPU, SwiftShader)', () => {
     try {
       const page = await browser.newPage();
       await page.goto(url);
-      await page.waitForFunction(() => 'effnetResult' in window || 'effnetError' in window, null, { timeout: 120_000 });
-      const error = await page.evaluate(() => (window as unknown as { effnetError?: string }).effnetError);
+      await page.waitForFunction(() => 'effnetResult' in globalThis || 'effnetError' in globalThis, null, { timeout: 120_000 });
+      const error = await page.evaluate(() => (globalThis as unknown as { effnetError?: string }).effnetError);
       expect(error).toBeUndefined();
-      const result = await page.evaluate(() => (window as unknown as { effnetResult: { logits: number[]; ms: number; adapter: string } }).effnetResult);
+      const result = await page.evaluate(() => (globalThis as unknown as { effnetResult: { logits: number[]; ms: number; adapter: string } }).effnetResult);
       expect(result.adapter).toMatch(/swiftshader/i);
       expect(result.logits).toHaveLength(2000);
       expect(maxAbsDiff(result.logits, readF32(join(narrow, 'logits.f32')))).toBeLessThan(1e-4);
