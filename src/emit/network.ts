@@ -97,3 +97,18 @@ export function addNetwork(file: SourceFile, g: VariantGraph): void {
     w.writeLine('return head(x, b);');
   });
 }
+
+/** `export function loadWeights(bytes, layout = 'torchvision')`, calling the target runtime's binder. */
+export function addLoadWeights(file: SourceFile, call: string): void {
+  file.addFunction({
+    isExported: true,
+    name: 'loadWeights',
+    docs: ['Binds a safetensors checkpoint (torchvision or timm names); a missing, extra or mis-shaped tensor throws a WeightsError naming it.'],
+    parameters: [
+      { name: 'bytes', type: 'Uint8Array' },
+      { name: 'layout', type: 'Layout', initializer: "'torchvision'" },
+    ],
+    returnType: 'Weights',
+    statements: `return ${call};`,
+  });
+}

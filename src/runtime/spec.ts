@@ -79,6 +79,21 @@ export interface Builder<T> {
 /** A generated network: the whole forward pass against any builder. */
 export type Network = <T>(x: T, b: Builder<T>) => T;
 
+/** What every generated model module exports as `metadata`: the report's figures. */
+export interface ModelMetadata {
+  family: string;
+  variant: string;
+  /** Input height and width. */
+  resolution: number;
+  classes: number;
+  /** Trainable parameters (PyTorch's count). */
+  params: number;
+  /** BatchNorm running statistics; tf.layers counts them as non-trainable parameters. */
+  bnBuffers: number;
+  /** Multiply-accumulates per image. */
+  macs: number;
+}
+
 export type LayerSpec = { kind: 'conv'; spec: ConvSpec } | { kind: 'se'; spec: SeSpec } | { kind: 'linear'; spec: LinearSpec };
 
 /** Every parameterised layer of a network, in execution order, by running it against a recording builder. */

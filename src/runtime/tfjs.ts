@@ -2,7 +2,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { bindCheckpoint, type Layout, type Weights } from './checkpoint.js';
 import { convKernel, foldedConv, kernelShape, slot, transpose } from './fold.js';
 import { parseSafetensors } from './safetensors.js';
-import { isDepthwise, layerSpecs, paddingMode, type Activation, type Builder, type ConvSpec, type LayerSpec, type Network } from './spec.js';
+import { isDepthwise, layerSpecs, paddingMode, type Activation, type Builder, type ConvSpec, type LayerSpec, type ModelMetadata, type Network } from './spec.js';
 
 // The TensorFlow.js runtime generated `model.tfjs.ts` files share. It takes
 // the tf namespace from the generated module (which imports the tfjs flavour
@@ -10,22 +10,8 @@ import { isDepthwise, layerSpecs, paddingMode, type Activation, type Builder, ty
 
 export type Tf = typeof tfjs;
 export type { Layout, Weights } from './checkpoint.js';
-export type { Activation, BlockSpec, Builder, ClassifierSpec, ConvSpec, LinearSpec, Network, NormSpec, SeSpec } from './spec.js';
+export type { Activation, BlockSpec, Builder, ClassifierSpec, ConvSpec, LinearSpec, ModelMetadata, Network, NormSpec, SeSpec } from './spec.js';
 export { WeightsError } from './safetensors.js';
-
-export interface ModelMetadata {
-  family: string;
-  variant: string;
-  /** Input height and width. */
-  resolution: number;
-  classes: number;
-  /** Trainable parameters (PyTorch's count). */
-  params: number;
-  /** BatchNorm running statistics; tf.layers counts them as non-trainable parameters. */
-  bnBuffers: number;
-  /** Multiply-accumulates per image. */
-  macs: number;
-}
 
 export interface ModelOptions {
   /** Weights from `loadWeights`; without them the layers keep their initialisers. */

@@ -2,7 +2,7 @@
 import { bindCheckpoint, type Layout, type Weights } from './checkpoint.js';
 import { foldedConv, slot, transpose } from './fold.js';
 import { parseSafetensors } from './safetensors.js';
-import { layerSpecs, type Network } from './spec.js';
+import { layerSpecs, type ModelMetadata, type Network } from './spec.js';
 import { planWgsl, type Packing, type WgslPlan } from './wgsl-plan.js';
 
 // The WebGPU host generated `model.wgsl.ts` files share: packs BatchNorm-folded
@@ -11,19 +11,9 @@ import { planWgsl, type Packing, type WgslPlan } from './wgsl-plan.js';
 // dispatch plan is recomputed here from the same network description.
 
 export type { Layout, Weights } from './checkpoint.js';
-export type { Activation, BlockSpec, Builder, ClassifierSpec, ConvSpec, LinearSpec, Network, NormSpec, SeSpec } from './spec.js';
+export type { Activation, BlockSpec, Builder, ClassifierSpec, ConvSpec, LinearSpec, ModelMetadata, Network, NormSpec, SeSpec } from './spec.js';
 export { WeightsError } from './safetensors.js';
 export type { WgslPlan } from './wgsl-plan.js';
-
-export interface WgslMetadata {
-  family: string;
-  variant: string;
-  resolution: number;
-  classes: number;
-  params: number;
-  bnBuffers: number;
-  macs: number;
-}
 
 /** What the generated module holds besides the network: its shaders and which one each dispatch runs. */
 export interface WgslProgram {
@@ -94,12 +84,12 @@ function checkLimits(device: GPUDevice, plan: WgslPlan, who: string): void {
 }
 
 /** Binds a safetensors checkpoint to the network (torchvision or timm names). */
-export function loadWgslWeights(network: Network, meta: WgslMetadata, bytes: Uint8Array, layout: Layout = 'torchvision'): Weights {
+export function loadWgslWeights(network: Network, meta: ModelMetadata, bytes: Uint8Array, layout: Layout = 'torchvision'): Weights {
   return bindCheckpoint(parseSafetensors(bytes), layerSpecs(network), layout, `${meta.family} ${meta.variant}`);
 }
 
 /** Creates buffers and pipelines once; validation errors (Tint's, with line:col) surface here. */
-export async function createWgslModel(device: GPUDevice, network: Network, meta: WgslMetadata, program: WgslProgram, weights: Weights): Promise<WgslModel> {
+export async function createWgslModel(device: GPUDevice, network: Network, meta: ModelMetadata, program: WgslProgram, weights: Weights): Promise<WgslModel> {
   const who = `${meta.family} ${meta.variant}`;
   const plan = planWgsl(network, meta.resolution);
   if (plan.steps.length !== program.stepShaders.length)

@@ -1,7 +1,7 @@
 import { ts } from 'ts-morph';
 import type { VariantGraph } from '../graph/graph.js';
 import type { Layout, Weights } from '../runtime/checkpoint.js';
-import type { WgslMetadata, WgslModel, WgslProgram } from '../runtime/wgsl.js';
+import type { ModelMetadata, WgslModel, WgslProgram } from '../runtime/wgsl.js';
 import { emitWgsl } from './emit.js';
 
 // Runs generated code itself: emit the variant's WGSL module, transpile it,
@@ -9,7 +9,7 @@ import { emitWgsl } from './emit.js';
 
 /** What a generated `model.wgsl.ts` exports. */
 export interface WgslModelModule {
-  metadata: WgslMetadata;
+  metadata: ModelMetadata;
   program: WgslProgram;
   createModel(device: GPUDevice, weights: Weights): Promise<WgslModel>;
   loadWeights(bytes: Uint8Array, layout?: Layout): Weights;
