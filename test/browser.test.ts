@@ -50,5 +50,5 @@ describe('effnet demo in headless Chromium (WebGPU, SwiftShader)', () => {
     } finally {
       await browser.close();
     }
-  });
+  }, 300_000);
 });

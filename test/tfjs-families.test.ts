@@ -23,7 +23,7 @@ describe('countParams() of every shipped variant', () => {
       const model = mod.createModel();
       expect(model.countParams()).toBe(mod.metadata.params + mod.metadata.bnBuffers);
       model.dispose();
-    });
+    }, 300_000); // L2 initialises 480 M weights: ~40 s here
   }
 });
 
