@@ -15,6 +15,8 @@ export const root = resolve(import.meta.dirname, '../..');
 const outDir = join(root, 'test/.generated');
 
 export async function useBackend(name: 'wasm' | 'cpu'): Promise<void> {
+  // No "install tfjs-node" banner for the cpu backend.
+  tf.enableProdMode();
   await tf.setBackend(name);
   await tf.ready();
 }
