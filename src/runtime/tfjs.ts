@@ -232,6 +232,11 @@ function opsBuilder(tf: Tf, prepared: Map<string, Prepared>): Builder<tfjs.Tenso
   /** A matMul with bias and, where tfjs fuses it, the activation. */
   const dense = (x: tfjs.Tensor, kernel: tfjs.Tensor2D, bias: tfjs.Tensor1D, act: Activation) =>
     activate(tf, tf.fused.matMul({ a: x as tfjs.Tensor2D, b: kernel, bias, activation: FUSED[act] ?? 'linear' }), FUSED[act] ? 'identity' : act);
+  /** Global average pool to [N, C] (an average pool over the whole map: faster than mean on wasm). */
+  const pool = (x: tfjs.Tensor) => {
+    const [n, h, w, c] = x.shape as [number, number, number, number];
+    return tf.reshape(tf.avgPool(x as tfjs.Tensor4D, [h, w], 1, 'valid'), [n, c]);
+  };
   return {
     conv(x, s) {
       const { filter, bias } = get(s.name, 'conv');
@@ -250,14 +255,13 @@ function opsBuilder(tf: Tf, prepared: Map<string, Prepared>): Builder<tfjs.Tenso
     },
     se(x, s) {
       const { fc1, b1, fc2, b2 } = get(s.name, 'se');
-      const pooled = tf.mean(x, [1, 2]);
-      const gate = dense(dense(pooled, fc1, b1, s.act), fc2, b2, s.gate);
+      const gate = dense(dense(pool(x), fc1, b1, s.act), fc2, b2, s.gate);
       return tf.mul(x, tf.reshape(gate, [-1, 1, 1, s.channels]));
     },
     // Stochastic depth is the identity at inference.
     block: (x, s, body) => (s.residual ? tf.add(x, body(x)) : body(x)),
     classifier(x, s) {
-      let y = tf.mean(x, [1, 2]);
+      let y = pool(x);
       if (s.hidden) {
         const h = get(s.hidden.name, 'dense');
         y = dense(y, h.kernel, h.bias, s.hidden.act);
