@@ -39,6 +39,7 @@ export type Statement =
   | (Base & { kind: 'activation'; name?: Word })
   | (Base & { kind: 'norm'; options: Option[] })
   | (Base & { kind: 'padding'; mode?: Word })
+  | (Base & { kind: 'naming'; scheme?: Word })
   | (Base & { kind: 'round'; target?: 'channels' | 'repeats' | 'resolution'; mode?: Word; options: Option[] })
   | (Base & { kind: 'se'; options: Option[] })
   | (Base & { kind: 'stem'; attributes: Option[] })

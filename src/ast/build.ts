@@ -136,6 +136,8 @@ function statement(node: CstNode, fallback: Range): Statement | undefined {
       return { ...base, kind: 'norm', options: children(node, 'normOption').flatMap((o) => keyValueOption(o) ?? []) };
     case 'paddingStatement':
       return { ...base, kind: 'padding', mode: word(token(node, 'Identifier')) };
+    case 'namingStatement':
+      return { ...base, kind: 'naming', scheme: word(token(node, 'Identifier')) };
     case 'roundStatement': {
       const target = token(node, 'Kw_channels')
         ? 'channels'

@@ -74,20 +74,26 @@ function squeezeChannels(s: ScaledStage, inChannels: number, seChannels: number,
 }
 
 /**
- * The layers of one block, named as torchvision names them
- * (`features.<stage>.<i>.block.<j>`; j counts the parts that exist).
+ * The layers of one block, named as torchvision names them (`naming`):
+ * EfficientNet nests blocks in stages, `features.<stage>.<i>.block.<j>`;
+ * MobileNetV3 numbers blocks across the network, `features.<n>.block.<j>`;
+ * MobileNetV2 too, `features.<n>.conv.<j>`, its project conv and BatchNorm
+ * two parts. j counts the parts that exist.
  */
 export function buildBlock(a: BlockArgs): Block {
   const { stage: s, net } = a;
-  const name = `features.${a.stageIndex}.${a.index}`;
+  const name = net.naming === 'efficientnet' ? `features.${a.stageIndex}.${a.index}` : `features.${a.globalIndex + 1}`;
+  const parts = net.naming === 'mobilenet_v2' ? 'conv' : 'block';
   const stride = a.index === 0 ? s.stride : 1;
   const inC = a.inShape[0];
   const mid = midChannels(s, inC, net);
   const layers: BlockLayer[] = [];
   let shape = a.inShape;
-  const part = () => `${name}.block.${layers.length}`;
+  const part = () => `${name}.${parts}.${layers.length}`;
   const conv = (role: ConvRole, outChannels: number, kernel: number, st: number, act: Activation, depthwise = false) => {
     const l = convLayer({ name: part(), role, inShape: shape, outChannels, kernel, stride: st, depthwise, padding: net.padding, norm: net.norm, act });
+    // MobileNetV2's project is a bare Conv2d and a BatchNorm2d, side by side: two parts.
+    if (net.naming === 'mobilenet_v2' && role === 'project') l.checkpoint = [l.name, `${name}.${parts}.${layers.length + 1}`];
     layers.push(l);
     shape = l.outShape;
   };
@@ -198,7 +204,7 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
   }
   const headIR = net.head;
   const head = headIR
-    ? convLayer({ name: `features.${scaled.length + 1}`, role: 'head', inShape: shape, outChannels: scaleChannels(headIR.channels, net, v.width, headIR.fixedWidth, headIR.growOnly), kernel: headIR.kernel, stride: headIR.stride, padding: net.padding, norm: net.norm, act: headIR.act ?? net.activation })
+    ? convLayer({ name: `features.${net.naming === 'efficientnet' ? scaled.length + 1 : totalBlocks + 1}`, role: 'head', inShape: shape, outChannels: scaleChannels(headIR.channels, net, v.width, headIR.fixedWidth, headIR.growOnly), kernel: headIR.kernel, stride: headIR.stride, padding: net.padding, norm: net.norm, act: headIR.act ?? net.activation })
     : null;
   const features = (head?.outShape ?? shape)[0];
   const cls = net.classifier;
@@ -243,6 +249,7 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
     input,
     classes: net.classes,
     padding: net.padding,
+    naming: net.naming,
     norm: net.norm,
     dropPath: net.dropPath,
     stem,

@@ -1,4 +1,4 @@
-import type { Activation, BlockType, NormIR, Padding, SkipMode } from '../ir/ir.js';
+import type { Activation, BlockType, Naming, NormIR, Padding, SkipMode } from '../ir/ir.js';
 
 // The concrete layer graph of one variant: every channel count, repeat and
 // shape resolved. Each layer carries its own intrinsic figures (parameters,
@@ -33,6 +33,8 @@ export interface ConvLayer extends LayerFigures {
   bias: boolean;
   norm: NormIR | null;
   act: Activation;
+  /** torchvision's [conv, norm] prefixes when they are not `<name>.0` and `<name>.1`. */
+  checkpoint?: [string, string];
 }
 
 /** Squeeze-excitation: global pool → 1×1 conv (+bias) → act → 1×1 conv (+bias) → gate → multiply. */
@@ -119,6 +121,8 @@ export interface VariantGraph {
   input: Shape;
   classes: number;
   padding: Padding;
+  /** How torchvision names the layers (see `buildBlock`). */
+  naming: Naming;
   norm: NormIR;
   dropPath: number;
   stem: ConvLayer;

@@ -28,6 +28,9 @@ export const BLOCK_ALIASES: Record<string, BlockType> = {
 };
 
 export type Padding = 'symmetric' | 'same';
+/** How torchvision's module tree names the layers (and so a checkpoint's tensors). */
+export const NAMINGS = ['efficientnet', 'mobilenet_v2', 'mobilenet_v3'] as const;
+export type Naming = (typeof NAMINGS)[number];
 export type RepeatRounding = 'ceil' | 'floor' | 'round';
 export type SkipMode = 'auto' | 'on' | 'off';
 
@@ -101,6 +104,7 @@ export interface NetworkIR {
   activation: Activation;
   norm: NormIR;
   padding: Padding;
+  naming: Naming;
   rounding: RoundingIR;
   se: SeIR;
   stem: ConvIR | null;
@@ -147,6 +151,7 @@ export function defaultNetwork(): NetworkIR {
     activation: 'silu',
     norm: { eps: 1e-5, momentum: 0.1 },
     padding: 'symmetric',
+    naming: 'efficientnet',
     rounding: { channels: { divisor: 8, min: 8, limit: 0.9 }, repeats: 'ceil', resolution: { divisor: 1 } },
     se: { squeezeFrom: 'input', divisor: null, act: null, gate: 'sigmoid' },
     stem: null,

@@ -8,6 +8,7 @@ import {
   BLOCK_ALIASES,
   BLOCK_TYPES,
   defaultNetwork,
+  NAMINGS,
   type Activation,
   type CompoundIR,
   type ConvIR,
@@ -265,6 +266,9 @@ function applyStatements(
       case 'padding':
         if (once.first('padding', s.keywordRange))
           net.padding = readWord(s.mode, 'padding scheme', ['symmetric', 'same'] as const, sink) ?? net.padding;
+        break;
+      case 'naming':
+        if (once.first('naming', s.keywordRange)) net.naming = readWord(s.scheme, 'naming scheme', NAMINGS, sink) ?? net.naming;
         break;
       case 'norm': {
         if (!once.first('norm', s.keywordRange)) break;

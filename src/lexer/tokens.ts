@@ -59,6 +59,7 @@ export const Classes = keyword('classes');
 export const ActivationKw = keyword('activation');
 export const Norm = keyword('norm');
 export const Padding = keyword('padding');
+export const Naming = keyword('naming');
 export const Round = keyword('round');
 export const Se = keyword('se');
 export const Stem = keyword('stem');
@@ -102,7 +103,7 @@ export const GrowOnly = keyword('grow_only');
 
 /** Keywords that begin a statement: used for "did you mean" hints. */
 export const STATEMENT_KEYWORDS = [
-  'family', 'variant', 'compound', 'input', 'classes', 'activation', 'norm', 'padding', 'round', 'se',
+  'family', 'variant', 'compound', 'input', 'classes', 'activation', 'norm', 'padding', 'naming', 'round', 'se',
   'stem', 'stage', 'head', 'classifier', 'drop_path', 'width', 'depth', 'resolution', 'phi', 'dropout',
 ] as const;
 

@@ -25,6 +25,8 @@ export interface ModelSpec {
 }
 
 function conv(l: ConvLayer, timm?: [string, string]): ConvSpec {
+  // A torchvision name only where it is not the layer's own (MobileNetV2's project).
+  const torchvision = l.checkpoint && (l.checkpoint[0] !== `${l.name}.0` || l.checkpoint[1] !== `${l.name}.1`) ? l.checkpoint : undefined;
   return {
     name: l.name,
     in: l.inShape[0],
@@ -37,6 +39,7 @@ function conv(l: ConvLayer, timm?: [string, string]): ConvSpec {
     norm: l.norm ? { eps: l.norm.eps, momentum: l.norm.momentum } : null,
     act: l.act,
     ...(timm ? { timm } : {}),
+    ...(torchvision ? { torchvision: [...torchvision] as [string, string] } : {}),
   };
 }
 
@@ -66,11 +69,15 @@ function linear(l: LinearLayer, timm?: string): LinearSpec {
   return { name: l.name, in: l.inFeatures, out: l.outFeatures, act: l.act, ...(timm ? { timm } : {}) };
 }
 
-/** A variant's layer specs, with timm names wherever timm's EfficientNet builder has the layer. */
+/**
+ * A variant's layer specs, with timm names wherever timm's EfficientNet builder has the layer
+ * (timm's MobileNets differ from torchvision's beyond names: no timm layout for them).
+ */
 export function modelSpec(g: VariantGraph): ModelSpec {
   const cls = g.classifier;
+  const timm = g.naming === 'efficientnet';
   return {
-    stem: conv(g.stem, ['conv_stem', 'bn1']),
+    stem: conv(g.stem, timm ? ['conv_stem', 'bn1'] : undefined),
     stages: g.stages.map((s) => ({
       index: s.index,
       blocks: s.blocks.map((b) => {
@@ -78,17 +85,17 @@ export function modelSpec(g: VariantGraph): ModelSpec {
         return {
           spec: { name: b.name, residual: b.residual, dropPath: b.dropPath },
           layers: b.layers.map((l): BlockLayerSpec => {
-            const timm = timmNames(b, l, prefix);
+            const names = timm ? timmNames(b, l, prefix) : undefined;
             return l.op === 'se'
-              ? { kind: 'se', spec: { name: l.name, channels: l.inShape[0], squeeze: l.squeeze, act: l.act, gate: l.gate, timm } }
-              : { kind: 'conv', spec: conv(l, timm) };
+              ? { kind: 'se', spec: { name: l.name, channels: l.inShape[0], squeeze: l.squeeze, act: l.act, gate: l.gate, ...(names ? { timm: names } : {}) } }
+              : { kind: 'conv', spec: conv(l, names) };
           }),
         };
       }),
     })),
-    head: g.head ? conv(g.head, ['conv_head', 'bn2']) : null,
+    head: g.head ? conv(g.head, timm ? ['conv_head', 'bn2'] : undefined) : null,
     // timm's EfficientNet has no hidden classifier layer.
-    classifier: { hidden: cls.hidden ? linear(cls.hidden) : null, dropout: cls.dropout, linear: linear(cls.linear, cls.hidden ? undefined : 'classifier') },
+    classifier: { hidden: cls.hidden ? linear(cls.hidden) : null, dropout: cls.dropout, linear: linear(cls.linear, cls.hidden || !timm ? undefined : 'classifier') },
   };
 }
 

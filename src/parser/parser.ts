@@ -98,6 +98,7 @@ export class EffnetParser extends CstParser {
       { ALT: () => this.SUBRULE(this.activationStatement) },
       { ALT: () => this.SUBRULE(this.normStatement) },
       { ALT: () => this.SUBRULE(this.paddingStatement) },
+      { ALT: () => this.SUBRULE(this.namingStatement) },
       { ALT: () => this.SUBRULE(this.roundStatement) },
       { ALT: () => this.SUBRULE(this.seStatement) },
       { ALT: () => this.SUBRULE(this.stemStatement) },
@@ -141,6 +142,11 @@ export class EffnetParser extends CstParser {
 
   paddingStatement = this.RULE('paddingStatement', () => {
     this.CONSUME(T.Padding);
+    this.CONSUME(T.Identifier);
+  });
+
+  namingStatement = this.RULE('namingStatement', () => {
+    this.CONSUME(T.Naming);
     this.CONSUME(T.Identifier);
   });
 

@@ -37,7 +37,7 @@ const IGNORED = /\.num_batches_tracked$/;
 
 function names(l: LayerSpec, layout: Layout): string[] {
   if (layout === 'torchvision') {
-    if (l.kind === 'conv') return [`${l.spec.name}.0`, `${l.spec.name}.1`];
+    if (l.kind === 'conv') return l.spec.torchvision ?? [`${l.spec.name}.0`, `${l.spec.name}.1`];
     if (l.kind === 'se') return [`${l.spec.name}.fc1`, `${l.spec.name}.fc2`];
     return [l.spec.name];
   }

@@ -28,6 +28,8 @@ export interface ConvSpec {
   act: Activation;
   /** timm's [conv, norm] names. */
   timm?: [string, string];
+  /** torchvision's [conv, norm] names when they are not `<name>.0` and `<name>.1`. */
+  torchvision?: [string, string];
 }
 
 /** Squeeze-excitation: global pool → 1×1 conv (+bias) → act → 1×1 conv (+bias) → gate → scale. */

@@ -36,15 +36,14 @@ function stem<T>(x: T, b: Builder<T>): T {
     padding: [1, 1, 1, 1],
     norm: BN,
     act: 'relu6',
-    timm: ['conv_stem', 'bn1'],
   });
 }
 
 /** features.1: 1 × mbconv k3 s1 e1 relu6, 32×112×112 → 16×112×112. */
 function stage1<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.1.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.1', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.1.0.block.0',
+      name: 'features.1.conv.0',
       in: 32,
       out: 32,
       kernel: 3,
@@ -53,10 +52,9 @@ function stage1<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.0.0.conv_dw', 'blocks.0.0.bn1'],
     });
     return b.conv(x, {
-      name: 'features.1.0.block.1',
+      name: 'features.1.conv.1',
       in: 32,
       out: 16,
       kernel: 1,
@@ -65,7 +63,7 @@ function stage1<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.0.0.conv_pw', 'blocks.0.0.bn2'],
+      torchvision: ['features.1.conv.1', 'features.1.conv.2'],
     });
   });
   return x;
@@ -73,9 +71,9 @@ function stage1<T>(x: T, b: Builder<T>): T {
 
 /** features.2: 2 × mbconv k3 s2 e6 relu6, 16×112×112 → 24×56×56. */
 function stage2<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.2.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.2', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.2.0.block.0',
+      name: 'features.2.conv.0',
       in: 16,
       out: 96,
       kernel: 1,
@@ -84,10 +82,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.1.0.conv_pw', 'blocks.1.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.2.0.block.1',
+      name: 'features.2.conv.1',
       in: 96,
       out: 96,
       kernel: 3,
@@ -96,10 +93,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.1.0.conv_dw', 'blocks.1.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.2.0.block.2',
+      name: 'features.2.conv.2',
       in: 96,
       out: 24,
       kernel: 1,
@@ -108,12 +104,12 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.1.0.conv_pwl', 'blocks.1.0.bn3'],
+      torchvision: ['features.2.conv.2', 'features.2.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.2.1', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.3', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.2.1.block.0',
+      name: 'features.3.conv.0',
       in: 24,
       out: 144,
       kernel: 1,
@@ -122,10 +118,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.1.1.conv_pw', 'blocks.1.1.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.2.1.block.1',
+      name: 'features.3.conv.1',
       in: 144,
       out: 144,
       kernel: 3,
@@ -134,10 +129,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.1.1.conv_dw', 'blocks.1.1.bn2'],
     });
     return b.conv(x, {
-      name: 'features.2.1.block.2',
+      name: 'features.3.conv.2',
       in: 144,
       out: 24,
       kernel: 1,
@@ -146,7 +140,7 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.1.1.conv_pwl', 'blocks.1.1.bn3'],
+      torchvision: ['features.3.conv.2', 'features.3.conv.3'],
     });
   });
   return x;
@@ -154,9 +148,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
 
 /** features.3: 3 × mbconv k3 s2 e6 relu6, 24×56×56 → 32×28×28. */
 function stage3<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.3.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.4', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.3.0.block.0',
+      name: 'features.4.conv.0',
       in: 24,
       out: 144,
       kernel: 1,
@@ -165,10 +159,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.2.0.conv_pw', 'blocks.2.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.3.0.block.1',
+      name: 'features.4.conv.1',
       in: 144,
       out: 144,
       kernel: 3,
@@ -177,10 +170,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.2.0.conv_dw', 'blocks.2.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.3.0.block.2',
+      name: 'features.4.conv.2',
       in: 144,
       out: 32,
       kernel: 1,
@@ -189,12 +181,12 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.2.0.conv_pwl', 'blocks.2.0.bn3'],
+      torchvision: ['features.4.conv.2', 'features.4.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.3.1', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.5', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.3.1.block.0',
+      name: 'features.5.conv.0',
       in: 32,
       out: 192,
       kernel: 1,
@@ -203,10 +195,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.2.1.conv_pw', 'blocks.2.1.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.3.1.block.1',
+      name: 'features.5.conv.1',
       in: 192,
       out: 192,
       kernel: 3,
@@ -215,10 +206,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.2.1.conv_dw', 'blocks.2.1.bn2'],
     });
     return b.conv(x, {
-      name: 'features.3.1.block.2',
+      name: 'features.5.conv.2',
       in: 192,
       out: 32,
       kernel: 1,
@@ -227,12 +217,12 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.2.1.conv_pwl', 'blocks.2.1.bn3'],
+      torchvision: ['features.5.conv.2', 'features.5.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.3.2', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.6', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.3.2.block.0',
+      name: 'features.6.conv.0',
       in: 32,
       out: 192,
       kernel: 1,
@@ -241,10 +231,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.2.2.conv_pw', 'blocks.2.2.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.3.2.block.1',
+      name: 'features.6.conv.1',
       in: 192,
       out: 192,
       kernel: 3,
@@ -253,10 +242,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.2.2.conv_dw', 'blocks.2.2.bn2'],
     });
     return b.conv(x, {
-      name: 'features.3.2.block.2',
+      name: 'features.6.conv.2',
       in: 192,
       out: 32,
       kernel: 1,
@@ -265,7 +253,7 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.2.2.conv_pwl', 'blocks.2.2.bn3'],
+      torchvision: ['features.6.conv.2', 'features.6.conv.3'],
     });
   });
   return x;
@@ -273,9 +261,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
 
 /** features.4: 4 × mbconv k3 s2 e6 relu6, 32×28×28 → 64×14×14. */
 function stage4<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.4.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.7', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.4.0.block.0',
+      name: 'features.7.conv.0',
       in: 32,
       out: 192,
       kernel: 1,
@@ -284,10 +272,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.0.conv_pw', 'blocks.3.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.4.0.block.1',
+      name: 'features.7.conv.1',
       in: 192,
       out: 192,
       kernel: 3,
@@ -296,10 +283,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.0.conv_dw', 'blocks.3.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.4.0.block.2',
+      name: 'features.7.conv.2',
       in: 192,
       out: 64,
       kernel: 1,
@@ -308,12 +294,12 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.3.0.conv_pwl', 'blocks.3.0.bn3'],
+      torchvision: ['features.7.conv.2', 'features.7.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.4.1', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.8', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.4.1.block.0',
+      name: 'features.8.conv.0',
       in: 64,
       out: 384,
       kernel: 1,
@@ -322,10 +308,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.1.conv_pw', 'blocks.3.1.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.4.1.block.1',
+      name: 'features.8.conv.1',
       in: 384,
       out: 384,
       kernel: 3,
@@ -334,10 +319,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.1.conv_dw', 'blocks.3.1.bn2'],
     });
     return b.conv(x, {
-      name: 'features.4.1.block.2',
+      name: 'features.8.conv.2',
       in: 384,
       out: 64,
       kernel: 1,
@@ -346,12 +330,12 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.3.1.conv_pwl', 'blocks.3.1.bn3'],
+      torchvision: ['features.8.conv.2', 'features.8.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.4.2', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.9', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.4.2.block.0',
+      name: 'features.9.conv.0',
       in: 64,
       out: 384,
       kernel: 1,
@@ -360,10 +344,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.2.conv_pw', 'blocks.3.2.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.4.2.block.1',
+      name: 'features.9.conv.1',
       in: 384,
       out: 384,
       kernel: 3,
@@ -372,10 +355,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.2.conv_dw', 'blocks.3.2.bn2'],
     });
     return b.conv(x, {
-      name: 'features.4.2.block.2',
+      name: 'features.9.conv.2',
       in: 384,
       out: 64,
       kernel: 1,
@@ -384,12 +366,12 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.3.2.conv_pwl', 'blocks.3.2.bn3'],
+      torchvision: ['features.9.conv.2', 'features.9.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.4.3', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.10', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.4.3.block.0',
+      name: 'features.10.conv.0',
       in: 64,
       out: 384,
       kernel: 1,
@@ -398,10 +380,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.3.conv_pw', 'blocks.3.3.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.4.3.block.1',
+      name: 'features.10.conv.1',
       in: 384,
       out: 384,
       kernel: 3,
@@ -410,10 +391,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.3.conv_dw', 'blocks.3.3.bn2'],
     });
     return b.conv(x, {
-      name: 'features.4.3.block.2',
+      name: 'features.10.conv.2',
       in: 384,
       out: 64,
       kernel: 1,
@@ -422,7 +402,7 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.3.3.conv_pwl', 'blocks.3.3.bn3'],
+      torchvision: ['features.10.conv.2', 'features.10.conv.3'],
     });
   });
   return x;
@@ -430,9 +410,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
 
 /** features.5: 3 × mbconv k3 s1 e6 relu6, 64×14×14 → 96×14×14. */
 function stage5<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.5.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.11', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.5.0.block.0',
+      name: 'features.11.conv.0',
       in: 64,
       out: 384,
       kernel: 1,
@@ -441,10 +421,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.4.0.conv_pw', 'blocks.4.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.5.0.block.1',
+      name: 'features.11.conv.1',
       in: 384,
       out: 384,
       kernel: 3,
@@ -453,10 +432,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.4.0.conv_dw', 'blocks.4.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.5.0.block.2',
+      name: 'features.11.conv.2',
       in: 384,
       out: 96,
       kernel: 1,
@@ -465,12 +443,12 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.4.0.conv_pwl', 'blocks.4.0.bn3'],
+      torchvision: ['features.11.conv.2', 'features.11.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.5.1', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.12', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.5.1.block.0',
+      name: 'features.12.conv.0',
       in: 96,
       out: 576,
       kernel: 1,
@@ -479,10 +457,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.4.1.conv_pw', 'blocks.4.1.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.5.1.block.1',
+      name: 'features.12.conv.1',
       in: 576,
       out: 576,
       kernel: 3,
@@ -491,10 +468,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.4.1.conv_dw', 'blocks.4.1.bn2'],
     });
     return b.conv(x, {
-      name: 'features.5.1.block.2',
+      name: 'features.12.conv.2',
       in: 576,
       out: 96,
       kernel: 1,
@@ -503,12 +479,12 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.4.1.conv_pwl', 'blocks.4.1.bn3'],
+      torchvision: ['features.12.conv.2', 'features.12.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.5.2', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.13', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.5.2.block.0',
+      name: 'features.13.conv.0',
       in: 96,
       out: 576,
       kernel: 1,
@@ -517,10 +493,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.4.2.conv_pw', 'blocks.4.2.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.5.2.block.1',
+      name: 'features.13.conv.1',
       in: 576,
       out: 576,
       kernel: 3,
@@ -529,10 +504,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.4.2.conv_dw', 'blocks.4.2.bn2'],
     });
     return b.conv(x, {
-      name: 'features.5.2.block.2',
+      name: 'features.13.conv.2',
       in: 576,
       out: 96,
       kernel: 1,
@@ -541,7 +515,7 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.4.2.conv_pwl', 'blocks.4.2.bn3'],
+      torchvision: ['features.13.conv.2', 'features.13.conv.3'],
     });
   });
   return x;
@@ -549,9 +523,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
 
 /** features.6: 3 × mbconv k3 s2 e6 relu6, 96×14×14 → 160×7×7. */
 function stage6<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.6.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.14', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.6.0.block.0',
+      name: 'features.14.conv.0',
       in: 96,
       out: 576,
       kernel: 1,
@@ -560,10 +534,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.5.0.conv_pw', 'blocks.5.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.6.0.block.1',
+      name: 'features.14.conv.1',
       in: 576,
       out: 576,
       kernel: 3,
@@ -572,10 +545,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.5.0.conv_dw', 'blocks.5.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.6.0.block.2',
+      name: 'features.14.conv.2',
       in: 576,
       out: 160,
       kernel: 1,
@@ -584,12 +556,12 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.5.0.conv_pwl', 'blocks.5.0.bn3'],
+      torchvision: ['features.14.conv.2', 'features.14.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.6.1', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.15', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.6.1.block.0',
+      name: 'features.15.conv.0',
       in: 160,
       out: 960,
       kernel: 1,
@@ -598,10 +570,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.5.1.conv_pw', 'blocks.5.1.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.6.1.block.1',
+      name: 'features.15.conv.1',
       in: 960,
       out: 960,
       kernel: 3,
@@ -610,10 +581,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.5.1.conv_dw', 'blocks.5.1.bn2'],
     });
     return b.conv(x, {
-      name: 'features.6.1.block.2',
+      name: 'features.15.conv.2',
       in: 960,
       out: 160,
       kernel: 1,
@@ -622,12 +592,12 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.5.1.conv_pwl', 'blocks.5.1.bn3'],
+      torchvision: ['features.15.conv.2', 'features.15.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.6.2', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.16', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.6.2.block.0',
+      name: 'features.16.conv.0',
       in: 160,
       out: 960,
       kernel: 1,
@@ -636,10 +606,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.5.2.conv_pw', 'blocks.5.2.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.6.2.block.1',
+      name: 'features.16.conv.1',
       in: 960,
       out: 960,
       kernel: 3,
@@ -648,10 +617,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.5.2.conv_dw', 'blocks.5.2.bn2'],
     });
     return b.conv(x, {
-      name: 'features.6.2.block.2',
+      name: 'features.16.conv.2',
       in: 960,
       out: 160,
       kernel: 1,
@@ -660,7 +628,7 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.5.2.conv_pwl', 'blocks.5.2.bn3'],
+      torchvision: ['features.16.conv.2', 'features.16.conv.3'],
     });
   });
   return x;
@@ -668,9 +636,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
 
 /** features.7: 1 × mbconv k3 s1 e6 relu6, 160×7×7 → 320×7×7. */
 function stage7<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.7.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.17', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.7.0.block.0',
+      name: 'features.17.conv.0',
       in: 160,
       out: 960,
       kernel: 1,
@@ -679,10 +647,9 @@ function stage7<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.6.0.conv_pw', 'blocks.6.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.7.0.block.1',
+      name: 'features.17.conv.1',
       in: 960,
       out: 960,
       kernel: 3,
@@ -691,10 +658,9 @@ function stage7<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.6.0.conv_dw', 'blocks.6.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.7.0.block.2',
+      name: 'features.17.conv.2',
       in: 960,
       out: 320,
       kernel: 1,
@@ -703,7 +669,7 @@ function stage7<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.6.0.conv_pwl', 'blocks.6.0.bn3'],
+      torchvision: ['features.17.conv.2', 'features.17.conv.3'],
     });
   });
   return x;
@@ -712,7 +678,7 @@ function stage7<T>(x: T, b: Builder<T>): T {
 /** features.8: 320×7×7 → 1280×7×7, then global average pool and classifier. */
 function head<T>(x: T, b: Builder<T>): T {
   x = b.conv(x, {
-    name: 'features.8',
+    name: 'features.18',
     in: 320,
     out: 1280,
     kernel: 1,
@@ -721,12 +687,11 @@ function head<T>(x: T, b: Builder<T>): T {
     padding: [0, 0, 0, 0],
     norm: BN,
     act: 'relu6',
-    timm: ['conv_head', 'bn2'],
   });
   return b.classifier(x, {
     hidden: null,
     dropout: 0.2,
-    linear: { name: 'classifier.1', in: 1280, out: 1000, act: 'identity', timm: 'classifier' },
+    linear: { name: 'classifier.1', in: 1280, out: 1000, act: 'identity' },
   });
 }
 

@@ -37,15 +37,14 @@ function stem<T>(x: T, b: Builder<T>): T {
     padding: [1, 1, 1, 1],
     norm: BN,
     act: 'relu6',
-    timm: ['conv_stem', 'bn1'],
   });
 }
 
 /** features.1: 1 × mbconv k3 s1 e1 relu6, 32×112×112 → 16×112×112. */
 function stage1<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.1.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.1', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.1.0.block.0',
+      name: 'features.1.conv.0',
       in: 32,
       out: 32,
       kernel: 3,
@@ -54,10 +53,9 @@ function stage1<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.0.0.conv_dw', 'blocks.0.0.bn1'],
     });
     return b.conv(x, {
-      name: 'features.1.0.block.1',
+      name: 'features.1.conv.1',
       in: 32,
       out: 16,
       kernel: 1,
@@ -66,7 +64,7 @@ function stage1<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.0.0.conv_pw', 'blocks.0.0.bn2'],
+      torchvision: ['features.1.conv.1', 'features.1.conv.2'],
     });
   });
   return x;
@@ -74,9 +72,9 @@ function stage1<T>(x: T, b: Builder<T>): T {
 
 /** features.2: 2 × mbconv k3 s2 e6 relu6, 16×112×112 → 24×56×56. */
 function stage2<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.2.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.2', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.2.0.block.0',
+      name: 'features.2.conv.0',
       in: 16,
       out: 96,
       kernel: 1,
@@ -85,10 +83,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.1.0.conv_pw', 'blocks.1.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.2.0.block.1',
+      name: 'features.2.conv.1',
       in: 96,
       out: 96,
       kernel: 3,
@@ -97,10 +94,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.1.0.conv_dw', 'blocks.1.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.2.0.block.2',
+      name: 'features.2.conv.2',
       in: 96,
       out: 24,
       kernel: 1,
@@ -109,12 +105,12 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.1.0.conv_pwl', 'blocks.1.0.bn3'],
+      torchvision: ['features.2.conv.2', 'features.2.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.2.1', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.3', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.2.1.block.0',
+      name: 'features.3.conv.0',
       in: 24,
       out: 144,
       kernel: 1,
@@ -123,10 +119,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.1.1.conv_pw', 'blocks.1.1.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.2.1.block.1',
+      name: 'features.3.conv.1',
       in: 144,
       out: 144,
       kernel: 3,
@@ -135,10 +130,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.1.1.conv_dw', 'blocks.1.1.bn2'],
     });
     return b.conv(x, {
-      name: 'features.2.1.block.2',
+      name: 'features.3.conv.2',
       in: 144,
       out: 24,
       kernel: 1,
@@ -147,7 +141,7 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.1.1.conv_pwl', 'blocks.1.1.bn3'],
+      torchvision: ['features.3.conv.2', 'features.3.conv.3'],
     });
   });
   return x;
@@ -155,9 +149,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
 
 /** features.3: 3 × mbconv k3 s2 e6 relu6, 24×56×56 → 32×28×28. */
 function stage3<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.3.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.4', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.3.0.block.0',
+      name: 'features.4.conv.0',
       in: 24,
       out: 144,
       kernel: 1,
@@ -166,10 +160,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.2.0.conv_pw', 'blocks.2.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.3.0.block.1',
+      name: 'features.4.conv.1',
       in: 144,
       out: 144,
       kernel: 3,
@@ -178,10 +171,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.2.0.conv_dw', 'blocks.2.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.3.0.block.2',
+      name: 'features.4.conv.2',
       in: 144,
       out: 32,
       kernel: 1,
@@ -190,12 +182,12 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.2.0.conv_pwl', 'blocks.2.0.bn3'],
+      torchvision: ['features.4.conv.2', 'features.4.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.3.1', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.5', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.3.1.block.0',
+      name: 'features.5.conv.0',
       in: 32,
       out: 192,
       kernel: 1,
@@ -204,10 +196,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.2.1.conv_pw', 'blocks.2.1.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.3.1.block.1',
+      name: 'features.5.conv.1',
       in: 192,
       out: 192,
       kernel: 3,
@@ -216,10 +207,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.2.1.conv_dw', 'blocks.2.1.bn2'],
     });
     return b.conv(x, {
-      name: 'features.3.1.block.2',
+      name: 'features.5.conv.2',
       in: 192,
       out: 32,
       kernel: 1,
@@ -228,12 +218,12 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.2.1.conv_pwl', 'blocks.2.1.bn3'],
+      torchvision: ['features.5.conv.2', 'features.5.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.3.2', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.6', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.3.2.block.0',
+      name: 'features.6.conv.0',
       in: 32,
       out: 192,
       kernel: 1,
@@ -242,10 +232,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.2.2.conv_pw', 'blocks.2.2.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.3.2.block.1',
+      name: 'features.6.conv.1',
       in: 192,
       out: 192,
       kernel: 3,
@@ -254,10 +243,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.2.2.conv_dw', 'blocks.2.2.bn2'],
     });
     return b.conv(x, {
-      name: 'features.3.2.block.2',
+      name: 'features.6.conv.2',
       in: 192,
       out: 32,
       kernel: 1,
@@ -266,7 +254,7 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.2.2.conv_pwl', 'blocks.2.2.bn3'],
+      torchvision: ['features.6.conv.2', 'features.6.conv.3'],
     });
   });
   return x;
@@ -274,9 +262,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
 
 /** features.4: 4 × mbconv k3 s2 e6 relu6, 32×28×28 → 64×14×14. */
 function stage4<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.4.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.7', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.4.0.block.0',
+      name: 'features.7.conv.0',
       in: 32,
       out: 192,
       kernel: 1,
@@ -285,10 +273,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.0.conv_pw', 'blocks.3.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.4.0.block.1',
+      name: 'features.7.conv.1',
       in: 192,
       out: 192,
       kernel: 3,
@@ -297,10 +284,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.0.conv_dw', 'blocks.3.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.4.0.block.2',
+      name: 'features.7.conv.2',
       in: 192,
       out: 64,
       kernel: 1,
@@ -309,12 +295,12 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.3.0.conv_pwl', 'blocks.3.0.bn3'],
+      torchvision: ['features.7.conv.2', 'features.7.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.4.1', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.8', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.4.1.block.0',
+      name: 'features.8.conv.0',
       in: 64,
       out: 384,
       kernel: 1,
@@ -323,10 +309,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.1.conv_pw', 'blocks.3.1.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.4.1.block.1',
+      name: 'features.8.conv.1',
       in: 384,
       out: 384,
       kernel: 3,
@@ -335,10 +320,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.1.conv_dw', 'blocks.3.1.bn2'],
     });
     return b.conv(x, {
-      name: 'features.4.1.block.2',
+      name: 'features.8.conv.2',
       in: 384,
       out: 64,
       kernel: 1,
@@ -347,12 +331,12 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.3.1.conv_pwl', 'blocks.3.1.bn3'],
+      torchvision: ['features.8.conv.2', 'features.8.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.4.2', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.9', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.4.2.block.0',
+      name: 'features.9.conv.0',
       in: 64,
       out: 384,
       kernel: 1,
@@ -361,10 +345,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.2.conv_pw', 'blocks.3.2.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.4.2.block.1',
+      name: 'features.9.conv.1',
       in: 384,
       out: 384,
       kernel: 3,
@@ -373,10 +356,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.2.conv_dw', 'blocks.3.2.bn2'],
     });
     return b.conv(x, {
-      name: 'features.4.2.block.2',
+      name: 'features.9.conv.2',
       in: 384,
       out: 64,
       kernel: 1,
@@ -385,12 +367,12 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.3.2.conv_pwl', 'blocks.3.2.bn3'],
+      torchvision: ['features.9.conv.2', 'features.9.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.4.3', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.10', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.4.3.block.0',
+      name: 'features.10.conv.0',
       in: 64,
       out: 384,
       kernel: 1,
@@ -399,10 +381,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.3.conv_pw', 'blocks.3.3.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.4.3.block.1',
+      name: 'features.10.conv.1',
       in: 384,
       out: 384,
       kernel: 3,
@@ -411,10 +392,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.3.3.conv_dw', 'blocks.3.3.bn2'],
     });
     return b.conv(x, {
-      name: 'features.4.3.block.2',
+      name: 'features.10.conv.2',
       in: 384,
       out: 64,
       kernel: 1,
@@ -423,7 +403,7 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.3.3.conv_pwl', 'blocks.3.3.bn3'],
+      torchvision: ['features.10.conv.2', 'features.10.conv.3'],
     });
   });
   return x;
@@ -431,9 +411,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
 
 /** features.5: 3 × mbconv k3 s1 e6 relu6, 64×14×14 → 96×14×14. */
 function stage5<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.5.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.11', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.5.0.block.0',
+      name: 'features.11.conv.0',
       in: 64,
       out: 384,
       kernel: 1,
@@ -442,10 +422,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.4.0.conv_pw', 'blocks.4.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.5.0.block.1',
+      name: 'features.11.conv.1',
       in: 384,
       out: 384,
       kernel: 3,
@@ -454,10 +433,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.4.0.conv_dw', 'blocks.4.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.5.0.block.2',
+      name: 'features.11.conv.2',
       in: 384,
       out: 96,
       kernel: 1,
@@ -466,12 +444,12 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.4.0.conv_pwl', 'blocks.4.0.bn3'],
+      torchvision: ['features.11.conv.2', 'features.11.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.5.1', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.12', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.5.1.block.0',
+      name: 'features.12.conv.0',
       in: 96,
       out: 576,
       kernel: 1,
@@ -480,10 +458,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.4.1.conv_pw', 'blocks.4.1.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.5.1.block.1',
+      name: 'features.12.conv.1',
       in: 576,
       out: 576,
       kernel: 3,
@@ -492,10 +469,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.4.1.conv_dw', 'blocks.4.1.bn2'],
     });
     return b.conv(x, {
-      name: 'features.5.1.block.2',
+      name: 'features.12.conv.2',
       in: 576,
       out: 96,
       kernel: 1,
@@ -504,12 +480,12 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.4.1.conv_pwl', 'blocks.4.1.bn3'],
+      torchvision: ['features.12.conv.2', 'features.12.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.5.2', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.13', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.5.2.block.0',
+      name: 'features.13.conv.0',
       in: 96,
       out: 576,
       kernel: 1,
@@ -518,10 +494,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.4.2.conv_pw', 'blocks.4.2.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.5.2.block.1',
+      name: 'features.13.conv.1',
       in: 576,
       out: 576,
       kernel: 3,
@@ -530,10 +505,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.4.2.conv_dw', 'blocks.4.2.bn2'],
     });
     return b.conv(x, {
-      name: 'features.5.2.block.2',
+      name: 'features.13.conv.2',
       in: 576,
       out: 96,
       kernel: 1,
@@ -542,7 +516,7 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.4.2.conv_pwl', 'blocks.4.2.bn3'],
+      torchvision: ['features.13.conv.2', 'features.13.conv.3'],
     });
   });
   return x;
@@ -550,9 +524,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
 
 /** features.6: 3 × mbconv k3 s2 e6 relu6, 96×14×14 → 160×7×7. */
 function stage6<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.6.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.14', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.6.0.block.0',
+      name: 'features.14.conv.0',
       in: 96,
       out: 576,
       kernel: 1,
@@ -561,10 +535,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.5.0.conv_pw', 'blocks.5.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.6.0.block.1',
+      name: 'features.14.conv.1',
       in: 576,
       out: 576,
       kernel: 3,
@@ -573,10 +546,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.5.0.conv_dw', 'blocks.5.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.6.0.block.2',
+      name: 'features.14.conv.2',
       in: 576,
       out: 160,
       kernel: 1,
@@ -585,12 +557,12 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.5.0.conv_pwl', 'blocks.5.0.bn3'],
+      torchvision: ['features.14.conv.2', 'features.14.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.6.1', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.15', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.6.1.block.0',
+      name: 'features.15.conv.0',
       in: 160,
       out: 960,
       kernel: 1,
@@ -599,10 +571,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.5.1.conv_pw', 'blocks.5.1.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.6.1.block.1',
+      name: 'features.15.conv.1',
       in: 960,
       out: 960,
       kernel: 3,
@@ -611,10 +582,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.5.1.conv_dw', 'blocks.5.1.bn2'],
     });
     return b.conv(x, {
-      name: 'features.6.1.block.2',
+      name: 'features.15.conv.2',
       in: 960,
       out: 160,
       kernel: 1,
@@ -623,12 +593,12 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.5.1.conv_pwl', 'blocks.5.1.bn3'],
+      torchvision: ['features.15.conv.2', 'features.15.conv.3'],
     });
   });
-  x = b.block(x, { name: 'features.6.2', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.16', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.6.2.block.0',
+      name: 'features.16.conv.0',
       in: 160,
       out: 960,
       kernel: 1,
@@ -637,10 +607,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.5.2.conv_pw', 'blocks.5.2.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.6.2.block.1',
+      name: 'features.16.conv.1',
       in: 960,
       out: 960,
       kernel: 3,
@@ -649,10 +618,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.5.2.conv_dw', 'blocks.5.2.bn2'],
     });
     return b.conv(x, {
-      name: 'features.6.2.block.2',
+      name: 'features.16.conv.2',
       in: 960,
       out: 160,
       kernel: 1,
@@ -661,7 +629,7 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.5.2.conv_pwl', 'blocks.5.2.bn3'],
+      torchvision: ['features.16.conv.2', 'features.16.conv.3'],
     });
   });
   return x;
@@ -669,9 +637,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
 
 /** features.7: 1 × mbconv k3 s1 e6 relu6, 160×7×7 → 320×7×7. */
 function stage7<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.7.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.17', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.7.0.block.0',
+      name: 'features.17.conv.0',
       in: 160,
       out: 960,
       kernel: 1,
@@ -680,10 +648,9 @@ function stage7<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.6.0.conv_pw', 'blocks.6.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.7.0.block.1',
+      name: 'features.17.conv.1',
       in: 960,
       out: 960,
       kernel: 3,
@@ -692,10 +659,9 @@ function stage7<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu6',
-      timm: ['blocks.6.0.conv_dw', 'blocks.6.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.7.0.block.2',
+      name: 'features.17.conv.2',
       in: 960,
       out: 320,
       kernel: 1,
@@ -704,7 +670,7 @@ function stage7<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.6.0.conv_pwl', 'blocks.6.0.bn3'],
+      torchvision: ['features.17.conv.2', 'features.17.conv.3'],
     });
   });
   return x;
@@ -713,7 +679,7 @@ function stage7<T>(x: T, b: Builder<T>): T {
 /** features.8: 320×7×7 → 1280×7×7, then global average pool and classifier. */
 function head<T>(x: T, b: Builder<T>): T {
   x = b.conv(x, {
-    name: 'features.8',
+    name: 'features.18',
     in: 320,
     out: 1280,
     kernel: 1,
@@ -722,12 +688,11 @@ function head<T>(x: T, b: Builder<T>): T {
     padding: [0, 0, 0, 0],
     norm: BN,
     act: 'relu6',
-    timm: ['conv_head', 'bn2'],
   });
   return b.classifier(x, {
     hidden: null,
     dropout: 0.2,
-    linear: { name: 'classifier.1', in: 1280, out: 1000, act: 'identity', timm: 'classifier' },
+    linear: { name: 'classifier.1', in: 1280, out: 1000, act: 'identity' },
   });
 }
 

@@ -36,15 +36,14 @@ function stem<T>(x: T, b: Builder<T>): T {
     padding: [1, 1, 1, 1],
     norm: BN,
     act: 'hardswish',
-    timm: ['conv_stem', 'bn1'],
   });
 }
 
 /** features.1: 1 × mbconv k3 s1 mid 16 relu, 16×112×112 → 16×112×112. */
 function stage1<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.1.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.1', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.1.0.block.0',
+      name: 'features.1.block.0',
       in: 16,
       out: 16,
       kernel: 3,
@@ -53,10 +52,9 @@ function stage1<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.0.0.conv_dw', 'blocks.0.0.bn1'],
     });
     return b.conv(x, {
-      name: 'features.1.0.block.1',
+      name: 'features.1.block.1',
       in: 16,
       out: 16,
       kernel: 1,
@@ -65,7 +63,6 @@ function stage1<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.0.0.conv_pw', 'blocks.0.0.bn2'],
     });
   });
   return x;
@@ -73,9 +70,9 @@ function stage1<T>(x: T, b: Builder<T>): T {
 
 /** features.2: 1 × mbconv k3 s2 mid 64 relu, 16×112×112 → 24×56×56. */
 function stage2<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.2.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.2', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.2.0.block.0',
+      name: 'features.2.block.0',
       in: 16,
       out: 64,
       kernel: 1,
@@ -84,10 +81,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.1.0.conv_pw', 'blocks.1.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.2.0.block.1',
+      name: 'features.2.block.1',
       in: 64,
       out: 64,
       kernel: 3,
@@ -96,10 +92,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.1.0.conv_dw', 'blocks.1.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.2.0.block.2',
+      name: 'features.2.block.2',
       in: 64,
       out: 24,
       kernel: 1,
@@ -108,7 +103,6 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.1.0.conv_pwl', 'blocks.1.0.bn3'],
     });
   });
   return x;
@@ -116,9 +110,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
 
 /** features.3: 1 × mbconv k3 s1 mid 72 relu, 24×56×56 → 24×56×56. */
 function stage3<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.3.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.3', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.3.0.block.0',
+      name: 'features.3.block.0',
       in: 24,
       out: 72,
       kernel: 1,
@@ -127,10 +121,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.2.0.conv_pw', 'blocks.2.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.3.0.block.1',
+      name: 'features.3.block.1',
       in: 72,
       out: 72,
       kernel: 3,
@@ -139,10 +132,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.2.0.conv_dw', 'blocks.2.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.3.0.block.2',
+      name: 'features.3.block.2',
       in: 72,
       out: 24,
       kernel: 1,
@@ -151,7 +143,6 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.2.0.conv_pwl', 'blocks.2.0.bn3'],
     });
   });
   return x;
@@ -159,9 +150,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
 
 /** features.4: 1 × mbconv k5 s2 mid 72 se0.25 relu, 24×56×56 → 40×28×28. */
 function stage4<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.4.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.4', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.4.0.block.0',
+      name: 'features.4.block.0',
       in: 24,
       out: 72,
       kernel: 1,
@@ -170,10 +161,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.3.0.conv_pw', 'blocks.3.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.4.0.block.1',
+      name: 'features.4.block.1',
       in: 72,
       out: 72,
       kernel: 5,
@@ -182,18 +172,10 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.3.0.conv_dw', 'blocks.3.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.4.0.block.2',
-      channels: 72,
-      squeeze: 24,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.3.0.se.conv_reduce', 'blocks.3.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.4.block.2', channels: 72, squeeze: 24, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.4.0.block.3',
+      name: 'features.4.block.3',
       in: 72,
       out: 40,
       kernel: 1,
@@ -202,7 +184,6 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.3.0.conv_pwl', 'blocks.3.0.bn3'],
     });
   });
   return x;
@@ -210,9 +191,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
 
 /** features.5: 1 × mbconv k5 s1 mid 120 se0.25 relu, 40×28×28 → 40×28×28. */
 function stage5<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.5.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.5', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.5.0.block.0',
+      name: 'features.5.block.0',
       in: 40,
       out: 120,
       kernel: 1,
@@ -221,10 +202,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.4.0.conv_pw', 'blocks.4.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.5.0.block.1',
+      name: 'features.5.block.1',
       in: 120,
       out: 120,
       kernel: 5,
@@ -233,18 +213,10 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.4.0.conv_dw', 'blocks.4.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.5.0.block.2',
-      channels: 120,
-      squeeze: 32,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.4.0.se.conv_reduce', 'blocks.4.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.5.block.2', channels: 120, squeeze: 32, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.5.0.block.3',
+      name: 'features.5.block.3',
       in: 120,
       out: 40,
       kernel: 1,
@@ -253,7 +225,6 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.4.0.conv_pwl', 'blocks.4.0.bn3'],
     });
   });
   return x;
@@ -261,9 +232,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
 
 /** features.6: 1 × mbconv k5 s1 mid 120 se0.25 relu, 40×28×28 → 40×28×28. */
 function stage6<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.6.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.6', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.6.0.block.0',
+      name: 'features.6.block.0',
       in: 40,
       out: 120,
       kernel: 1,
@@ -272,10 +243,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.5.0.conv_pw', 'blocks.5.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.6.0.block.1',
+      name: 'features.6.block.1',
       in: 120,
       out: 120,
       kernel: 5,
@@ -284,18 +254,10 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.5.0.conv_dw', 'blocks.5.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.6.0.block.2',
-      channels: 120,
-      squeeze: 32,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.5.0.se.conv_reduce', 'blocks.5.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.6.block.2', channels: 120, squeeze: 32, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.6.0.block.3',
+      name: 'features.6.block.3',
       in: 120,
       out: 40,
       kernel: 1,
@@ -304,7 +266,6 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.5.0.conv_pwl', 'blocks.5.0.bn3'],
     });
   });
   return x;
@@ -312,9 +273,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
 
 /** features.7: 1 × mbconv k3 s2 mid 240 hardswish, 40×28×28 → 80×14×14. */
 function stage7<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.7.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.7', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.7.0.block.0',
+      name: 'features.7.block.0',
       in: 40,
       out: 240,
       kernel: 1,
@@ -323,10 +284,9 @@ function stage7<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.6.0.conv_pw', 'blocks.6.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.7.0.block.1',
+      name: 'features.7.block.1',
       in: 240,
       out: 240,
       kernel: 3,
@@ -335,10 +295,9 @@ function stage7<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.6.0.conv_dw', 'blocks.6.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.7.0.block.2',
+      name: 'features.7.block.2',
       in: 240,
       out: 80,
       kernel: 1,
@@ -347,7 +306,6 @@ function stage7<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.6.0.conv_pwl', 'blocks.6.0.bn3'],
     });
   });
   return x;
@@ -355,9 +313,9 @@ function stage7<T>(x: T, b: Builder<T>): T {
 
 /** features.8: 1 × mbconv k3 s1 mid 200 hardswish, 80×14×14 → 80×14×14. */
 function stage8<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.8.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.8', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.8.0.block.0',
+      name: 'features.8.block.0',
       in: 80,
       out: 200,
       kernel: 1,
@@ -366,10 +324,9 @@ function stage8<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.7.0.conv_pw', 'blocks.7.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.8.0.block.1',
+      name: 'features.8.block.1',
       in: 200,
       out: 200,
       kernel: 3,
@@ -378,10 +335,9 @@ function stage8<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.7.0.conv_dw', 'blocks.7.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.8.0.block.2',
+      name: 'features.8.block.2',
       in: 200,
       out: 80,
       kernel: 1,
@@ -390,7 +346,6 @@ function stage8<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.7.0.conv_pwl', 'blocks.7.0.bn3'],
     });
   });
   return x;
@@ -398,9 +353,9 @@ function stage8<T>(x: T, b: Builder<T>): T {
 
 /** features.9: 1 × mbconv k3 s1 mid 184 hardswish, 80×14×14 → 80×14×14. */
 function stage9<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.9.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.9', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.9.0.block.0',
+      name: 'features.9.block.0',
       in: 80,
       out: 184,
       kernel: 1,
@@ -409,10 +364,9 @@ function stage9<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.8.0.conv_pw', 'blocks.8.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.9.0.block.1',
+      name: 'features.9.block.1',
       in: 184,
       out: 184,
       kernel: 3,
@@ -421,10 +375,9 @@ function stage9<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.8.0.conv_dw', 'blocks.8.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.9.0.block.2',
+      name: 'features.9.block.2',
       in: 184,
       out: 80,
       kernel: 1,
@@ -433,7 +386,6 @@ function stage9<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.8.0.conv_pwl', 'blocks.8.0.bn3'],
     });
   });
   return x;
@@ -441,9 +393,9 @@ function stage9<T>(x: T, b: Builder<T>): T {
 
 /** features.10: 1 × mbconv k3 s1 mid 184 hardswish, 80×14×14 → 80×14×14. */
 function stage10<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.10.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.10', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.10.0.block.0',
+      name: 'features.10.block.0',
       in: 80,
       out: 184,
       kernel: 1,
@@ -452,10 +404,9 @@ function stage10<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.9.0.conv_pw', 'blocks.9.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.10.0.block.1',
+      name: 'features.10.block.1',
       in: 184,
       out: 184,
       kernel: 3,
@@ -464,10 +415,9 @@ function stage10<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.9.0.conv_dw', 'blocks.9.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.10.0.block.2',
+      name: 'features.10.block.2',
       in: 184,
       out: 80,
       kernel: 1,
@@ -476,7 +426,6 @@ function stage10<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.9.0.conv_pwl', 'blocks.9.0.bn3'],
     });
   });
   return x;
@@ -484,9 +433,9 @@ function stage10<T>(x: T, b: Builder<T>): T {
 
 /** features.11: 1 × mbconv k3 s1 mid 480 se0.25 hardswish, 80×14×14 → 112×14×14. */
 function stage11<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.11.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.11', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.11.0.block.0',
+      name: 'features.11.block.0',
       in: 80,
       out: 480,
       kernel: 1,
@@ -495,10 +444,9 @@ function stage11<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.10.0.conv_pw', 'blocks.10.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.11.0.block.1',
+      name: 'features.11.block.1',
       in: 480,
       out: 480,
       kernel: 3,
@@ -507,18 +455,10 @@ function stage11<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.10.0.conv_dw', 'blocks.10.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.11.0.block.2',
-      channels: 480,
-      squeeze: 120,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.10.0.se.conv_reduce', 'blocks.10.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.11.block.2', channels: 480, squeeze: 120, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.11.0.block.3',
+      name: 'features.11.block.3',
       in: 480,
       out: 112,
       kernel: 1,
@@ -527,7 +467,6 @@ function stage11<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.10.0.conv_pwl', 'blocks.10.0.bn3'],
     });
   });
   return x;
@@ -535,9 +474,9 @@ function stage11<T>(x: T, b: Builder<T>): T {
 
 /** features.12: 1 × mbconv k3 s1 mid 672 se0.25 hardswish, 112×14×14 → 112×14×14. */
 function stage12<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.12.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.12', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.12.0.block.0',
+      name: 'features.12.block.0',
       in: 112,
       out: 672,
       kernel: 1,
@@ -546,10 +485,9 @@ function stage12<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.11.0.conv_pw', 'blocks.11.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.12.0.block.1',
+      name: 'features.12.block.1',
       in: 672,
       out: 672,
       kernel: 3,
@@ -558,18 +496,10 @@ function stage12<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.11.0.conv_dw', 'blocks.11.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.12.0.block.2',
-      channels: 672,
-      squeeze: 168,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.11.0.se.conv_reduce', 'blocks.11.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.12.block.2', channels: 672, squeeze: 168, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.12.0.block.3',
+      name: 'features.12.block.3',
       in: 672,
       out: 112,
       kernel: 1,
@@ -578,7 +508,6 @@ function stage12<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.11.0.conv_pwl', 'blocks.11.0.bn3'],
     });
   });
   return x;
@@ -586,9 +515,9 @@ function stage12<T>(x: T, b: Builder<T>): T {
 
 /** features.13: 1 × mbconv k5 s2 mid 672 se0.25 hardswish, 112×14×14 → 160×7×7. */
 function stage13<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.13.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.13', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.13.0.block.0',
+      name: 'features.13.block.0',
       in: 112,
       out: 672,
       kernel: 1,
@@ -597,10 +526,9 @@ function stage13<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.12.0.conv_pw', 'blocks.12.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.13.0.block.1',
+      name: 'features.13.block.1',
       in: 672,
       out: 672,
       kernel: 5,
@@ -609,18 +537,10 @@ function stage13<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.12.0.conv_dw', 'blocks.12.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.13.0.block.2',
-      channels: 672,
-      squeeze: 168,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.12.0.se.conv_reduce', 'blocks.12.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.13.block.2', channels: 672, squeeze: 168, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.13.0.block.3',
+      name: 'features.13.block.3',
       in: 672,
       out: 160,
       kernel: 1,
@@ -629,7 +549,6 @@ function stage13<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.12.0.conv_pwl', 'blocks.12.0.bn3'],
     });
   });
   return x;
@@ -637,9 +556,9 @@ function stage13<T>(x: T, b: Builder<T>): T {
 
 /** features.14: 1 × mbconv k5 s1 mid 960 se0.25 hardswish, 160×7×7 → 160×7×7. */
 function stage14<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.14.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.14', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.14.0.block.0',
+      name: 'features.14.block.0',
       in: 160,
       out: 960,
       kernel: 1,
@@ -648,10 +567,9 @@ function stage14<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.13.0.conv_pw', 'blocks.13.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.14.0.block.1',
+      name: 'features.14.block.1',
       in: 960,
       out: 960,
       kernel: 5,
@@ -660,18 +578,10 @@ function stage14<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.13.0.conv_dw', 'blocks.13.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.14.0.block.2',
-      channels: 960,
-      squeeze: 240,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.13.0.se.conv_reduce', 'blocks.13.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.14.block.2', channels: 960, squeeze: 240, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.14.0.block.3',
+      name: 'features.14.block.3',
       in: 960,
       out: 160,
       kernel: 1,
@@ -680,7 +590,6 @@ function stage14<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.13.0.conv_pwl', 'blocks.13.0.bn3'],
     });
   });
   return x;
@@ -688,9 +597,9 @@ function stage14<T>(x: T, b: Builder<T>): T {
 
 /** features.15: 1 × mbconv k5 s1 mid 960 se0.25 hardswish, 160×7×7 → 160×7×7. */
 function stage15<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.15.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.15', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.15.0.block.0',
+      name: 'features.15.block.0',
       in: 160,
       out: 960,
       kernel: 1,
@@ -699,10 +608,9 @@ function stage15<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.14.0.conv_pw', 'blocks.14.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.15.0.block.1',
+      name: 'features.15.block.1',
       in: 960,
       out: 960,
       kernel: 5,
@@ -711,18 +619,10 @@ function stage15<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.14.0.conv_dw', 'blocks.14.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.15.0.block.2',
-      channels: 960,
-      squeeze: 240,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.14.0.se.conv_reduce', 'blocks.14.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.15.block.2', channels: 960, squeeze: 240, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.15.0.block.3',
+      name: 'features.15.block.3',
       in: 960,
       out: 160,
       kernel: 1,
@@ -731,7 +631,6 @@ function stage15<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.14.0.conv_pwl', 'blocks.14.0.bn3'],
     });
   });
   return x;
@@ -749,7 +648,6 @@ function head<T>(x: T, b: Builder<T>): T {
     padding: [0, 0, 0, 0],
     norm: BN,
     act: 'hardswish',
-    timm: ['conv_head', 'bn2'],
   });
   return b.classifier(x, {
     hidden: { name: 'classifier.0', in: 960, out: 1280, act: 'hardswish' },

@@ -37,15 +37,14 @@ function stem<T>(x: T, b: Builder<T>): T {
     padding: [1, 1, 1, 1],
     norm: BN,
     act: 'hardswish',
-    timm: ['conv_stem', 'bn1'],
   });
 }
 
 /** features.1: 1 × mbconv k3 s1 mid 16 relu, 16×112×112 → 16×112×112. */
 function stage1<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.1.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.1', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.1.0.block.0',
+      name: 'features.1.block.0',
       in: 16,
       out: 16,
       kernel: 3,
@@ -54,10 +53,9 @@ function stage1<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.0.0.conv_dw', 'blocks.0.0.bn1'],
     });
     return b.conv(x, {
-      name: 'features.1.0.block.1',
+      name: 'features.1.block.1',
       in: 16,
       out: 16,
       kernel: 1,
@@ -66,7 +64,6 @@ function stage1<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.0.0.conv_pw', 'blocks.0.0.bn2'],
     });
   });
   return x;
@@ -74,9 +71,9 @@ function stage1<T>(x: T, b: Builder<T>): T {
 
 /** features.2: 1 × mbconv k3 s2 mid 64 relu, 16×112×112 → 24×56×56. */
 function stage2<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.2.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.2', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.2.0.block.0',
+      name: 'features.2.block.0',
       in: 16,
       out: 64,
       kernel: 1,
@@ -85,10 +82,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.1.0.conv_pw', 'blocks.1.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.2.0.block.1',
+      name: 'features.2.block.1',
       in: 64,
       out: 64,
       kernel: 3,
@@ -97,10 +93,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.1.0.conv_dw', 'blocks.1.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.2.0.block.2',
+      name: 'features.2.block.2',
       in: 64,
       out: 24,
       kernel: 1,
@@ -109,7 +104,6 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.1.0.conv_pwl', 'blocks.1.0.bn3'],
     });
   });
   return x;
@@ -117,9 +111,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
 
 /** features.3: 1 × mbconv k3 s1 mid 72 relu, 24×56×56 → 24×56×56. */
 function stage3<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.3.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.3', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.3.0.block.0',
+      name: 'features.3.block.0',
       in: 24,
       out: 72,
       kernel: 1,
@@ -128,10 +122,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.2.0.conv_pw', 'blocks.2.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.3.0.block.1',
+      name: 'features.3.block.1',
       in: 72,
       out: 72,
       kernel: 3,
@@ -140,10 +133,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.2.0.conv_dw', 'blocks.2.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.3.0.block.2',
+      name: 'features.3.block.2',
       in: 72,
       out: 24,
       kernel: 1,
@@ -152,7 +144,6 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.2.0.conv_pwl', 'blocks.2.0.bn3'],
     });
   });
   return x;
@@ -160,9 +151,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
 
 /** features.4: 1 × mbconv k5 s2 mid 72 se0.25 relu, 24×56×56 → 40×28×28. */
 function stage4<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.4.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.4', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.4.0.block.0',
+      name: 'features.4.block.0',
       in: 24,
       out: 72,
       kernel: 1,
@@ -171,10 +162,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.3.0.conv_pw', 'blocks.3.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.4.0.block.1',
+      name: 'features.4.block.1',
       in: 72,
       out: 72,
       kernel: 5,
@@ -183,18 +173,10 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.3.0.conv_dw', 'blocks.3.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.4.0.block.2',
-      channels: 72,
-      squeeze: 24,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.3.0.se.conv_reduce', 'blocks.3.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.4.block.2', channels: 72, squeeze: 24, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.4.0.block.3',
+      name: 'features.4.block.3',
       in: 72,
       out: 40,
       kernel: 1,
@@ -203,7 +185,6 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.3.0.conv_pwl', 'blocks.3.0.bn3'],
     });
   });
   return x;
@@ -211,9 +192,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
 
 /** features.5: 1 × mbconv k5 s1 mid 120 se0.25 relu, 40×28×28 → 40×28×28. */
 function stage5<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.5.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.5', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.5.0.block.0',
+      name: 'features.5.block.0',
       in: 40,
       out: 120,
       kernel: 1,
@@ -222,10 +203,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.4.0.conv_pw', 'blocks.4.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.5.0.block.1',
+      name: 'features.5.block.1',
       in: 120,
       out: 120,
       kernel: 5,
@@ -234,18 +214,10 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.4.0.conv_dw', 'blocks.4.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.5.0.block.2',
-      channels: 120,
-      squeeze: 32,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.4.0.se.conv_reduce', 'blocks.4.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.5.block.2', channels: 120, squeeze: 32, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.5.0.block.3',
+      name: 'features.5.block.3',
       in: 120,
       out: 40,
       kernel: 1,
@@ -254,7 +226,6 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.4.0.conv_pwl', 'blocks.4.0.bn3'],
     });
   });
   return x;
@@ -262,9 +233,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
 
 /** features.6: 1 × mbconv k5 s1 mid 120 se0.25 relu, 40×28×28 → 40×28×28. */
 function stage6<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.6.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.6', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.6.0.block.0',
+      name: 'features.6.block.0',
       in: 40,
       out: 120,
       kernel: 1,
@@ -273,10 +244,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.5.0.conv_pw', 'blocks.5.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.6.0.block.1',
+      name: 'features.6.block.1',
       in: 120,
       out: 120,
       kernel: 5,
@@ -285,18 +255,10 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.5.0.conv_dw', 'blocks.5.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.6.0.block.2',
-      channels: 120,
-      squeeze: 32,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.5.0.se.conv_reduce', 'blocks.5.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.6.block.2', channels: 120, squeeze: 32, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.6.0.block.3',
+      name: 'features.6.block.3',
       in: 120,
       out: 40,
       kernel: 1,
@@ -305,7 +267,6 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.5.0.conv_pwl', 'blocks.5.0.bn3'],
     });
   });
   return x;
@@ -313,9 +274,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
 
 /** features.7: 1 × mbconv k3 s2 mid 240 hardswish, 40×28×28 → 80×14×14. */
 function stage7<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.7.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.7', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.7.0.block.0',
+      name: 'features.7.block.0',
       in: 40,
       out: 240,
       kernel: 1,
@@ -324,10 +285,9 @@ function stage7<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.6.0.conv_pw', 'blocks.6.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.7.0.block.1',
+      name: 'features.7.block.1',
       in: 240,
       out: 240,
       kernel: 3,
@@ -336,10 +296,9 @@ function stage7<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.6.0.conv_dw', 'blocks.6.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.7.0.block.2',
+      name: 'features.7.block.2',
       in: 240,
       out: 80,
       kernel: 1,
@@ -348,7 +307,6 @@ function stage7<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.6.0.conv_pwl', 'blocks.6.0.bn3'],
     });
   });
   return x;
@@ -356,9 +314,9 @@ function stage7<T>(x: T, b: Builder<T>): T {
 
 /** features.8: 1 × mbconv k3 s1 mid 200 hardswish, 80×14×14 → 80×14×14. */
 function stage8<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.8.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.8', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.8.0.block.0',
+      name: 'features.8.block.0',
       in: 80,
       out: 200,
       kernel: 1,
@@ -367,10 +325,9 @@ function stage8<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.7.0.conv_pw', 'blocks.7.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.8.0.block.1',
+      name: 'features.8.block.1',
       in: 200,
       out: 200,
       kernel: 3,
@@ -379,10 +336,9 @@ function stage8<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.7.0.conv_dw', 'blocks.7.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.8.0.block.2',
+      name: 'features.8.block.2',
       in: 200,
       out: 80,
       kernel: 1,
@@ -391,7 +347,6 @@ function stage8<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.7.0.conv_pwl', 'blocks.7.0.bn3'],
     });
   });
   return x;
@@ -399,9 +354,9 @@ function stage8<T>(x: T, b: Builder<T>): T {
 
 /** features.9: 1 × mbconv k3 s1 mid 184 hardswish, 80×14×14 → 80×14×14. */
 function stage9<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.9.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.9', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.9.0.block.0',
+      name: 'features.9.block.0',
       in: 80,
       out: 184,
       kernel: 1,
@@ -410,10 +365,9 @@ function stage9<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.8.0.conv_pw', 'blocks.8.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.9.0.block.1',
+      name: 'features.9.block.1',
       in: 184,
       out: 184,
       kernel: 3,
@@ -422,10 +376,9 @@ function stage9<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.8.0.conv_dw', 'blocks.8.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.9.0.block.2',
+      name: 'features.9.block.2',
       in: 184,
       out: 80,
       kernel: 1,
@@ -434,7 +387,6 @@ function stage9<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.8.0.conv_pwl', 'blocks.8.0.bn3'],
     });
   });
   return x;
@@ -442,9 +394,9 @@ function stage9<T>(x: T, b: Builder<T>): T {
 
 /** features.10: 1 × mbconv k3 s1 mid 184 hardswish, 80×14×14 → 80×14×14. */
 function stage10<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.10.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.10', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.10.0.block.0',
+      name: 'features.10.block.0',
       in: 80,
       out: 184,
       kernel: 1,
@@ -453,10 +405,9 @@ function stage10<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.9.0.conv_pw', 'blocks.9.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.10.0.block.1',
+      name: 'features.10.block.1',
       in: 184,
       out: 184,
       kernel: 3,
@@ -465,10 +416,9 @@ function stage10<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.9.0.conv_dw', 'blocks.9.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.10.0.block.2',
+      name: 'features.10.block.2',
       in: 184,
       out: 80,
       kernel: 1,
@@ -477,7 +427,6 @@ function stage10<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.9.0.conv_pwl', 'blocks.9.0.bn3'],
     });
   });
   return x;
@@ -485,9 +434,9 @@ function stage10<T>(x: T, b: Builder<T>): T {
 
 /** features.11: 1 × mbconv k3 s1 mid 480 se0.25 hardswish, 80×14×14 → 112×14×14. */
 function stage11<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.11.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.11', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.11.0.block.0',
+      name: 'features.11.block.0',
       in: 80,
       out: 480,
       kernel: 1,
@@ -496,10 +445,9 @@ function stage11<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.10.0.conv_pw', 'blocks.10.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.11.0.block.1',
+      name: 'features.11.block.1',
       in: 480,
       out: 480,
       kernel: 3,
@@ -508,18 +456,10 @@ function stage11<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.10.0.conv_dw', 'blocks.10.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.11.0.block.2',
-      channels: 480,
-      squeeze: 120,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.10.0.se.conv_reduce', 'blocks.10.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.11.block.2', channels: 480, squeeze: 120, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.11.0.block.3',
+      name: 'features.11.block.3',
       in: 480,
       out: 112,
       kernel: 1,
@@ -528,7 +468,6 @@ function stage11<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.10.0.conv_pwl', 'blocks.10.0.bn3'],
     });
   });
   return x;
@@ -536,9 +475,9 @@ function stage11<T>(x: T, b: Builder<T>): T {
 
 /** features.12: 1 × mbconv k3 s1 mid 672 se0.25 hardswish, 112×14×14 → 112×14×14. */
 function stage12<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.12.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.12', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.12.0.block.0',
+      name: 'features.12.block.0',
       in: 112,
       out: 672,
       kernel: 1,
@@ -547,10 +486,9 @@ function stage12<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.11.0.conv_pw', 'blocks.11.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.12.0.block.1',
+      name: 'features.12.block.1',
       in: 672,
       out: 672,
       kernel: 3,
@@ -559,18 +497,10 @@ function stage12<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.11.0.conv_dw', 'blocks.11.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.12.0.block.2',
-      channels: 672,
-      squeeze: 168,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.11.0.se.conv_reduce', 'blocks.11.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.12.block.2', channels: 672, squeeze: 168, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.12.0.block.3',
+      name: 'features.12.block.3',
       in: 672,
       out: 112,
       kernel: 1,
@@ -579,7 +509,6 @@ function stage12<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.11.0.conv_pwl', 'blocks.11.0.bn3'],
     });
   });
   return x;
@@ -587,9 +516,9 @@ function stage12<T>(x: T, b: Builder<T>): T {
 
 /** features.13: 1 × mbconv k5 s2 mid 672 se0.25 hardswish, 112×14×14 → 160×7×7. */
 function stage13<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.13.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.13', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.13.0.block.0',
+      name: 'features.13.block.0',
       in: 112,
       out: 672,
       kernel: 1,
@@ -598,10 +527,9 @@ function stage13<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.12.0.conv_pw', 'blocks.12.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.13.0.block.1',
+      name: 'features.13.block.1',
       in: 672,
       out: 672,
       kernel: 5,
@@ -610,18 +538,10 @@ function stage13<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.12.0.conv_dw', 'blocks.12.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.13.0.block.2',
-      channels: 672,
-      squeeze: 168,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.12.0.se.conv_reduce', 'blocks.12.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.13.block.2', channels: 672, squeeze: 168, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.13.0.block.3',
+      name: 'features.13.block.3',
       in: 672,
       out: 160,
       kernel: 1,
@@ -630,7 +550,6 @@ function stage13<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.12.0.conv_pwl', 'blocks.12.0.bn3'],
     });
   });
   return x;
@@ -638,9 +557,9 @@ function stage13<T>(x: T, b: Builder<T>): T {
 
 /** features.14: 1 × mbconv k5 s1 mid 960 se0.25 hardswish, 160×7×7 → 160×7×7. */
 function stage14<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.14.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.14', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.14.0.block.0',
+      name: 'features.14.block.0',
       in: 160,
       out: 960,
       kernel: 1,
@@ -649,10 +568,9 @@ function stage14<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.13.0.conv_pw', 'blocks.13.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.14.0.block.1',
+      name: 'features.14.block.1',
       in: 960,
       out: 960,
       kernel: 5,
@@ -661,18 +579,10 @@ function stage14<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.13.0.conv_dw', 'blocks.13.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.14.0.block.2',
-      channels: 960,
-      squeeze: 240,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.13.0.se.conv_reduce', 'blocks.13.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.14.block.2', channels: 960, squeeze: 240, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.14.0.block.3',
+      name: 'features.14.block.3',
       in: 960,
       out: 160,
       kernel: 1,
@@ -681,7 +591,6 @@ function stage14<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.13.0.conv_pwl', 'blocks.13.0.bn3'],
     });
   });
   return x;
@@ -689,9 +598,9 @@ function stage14<T>(x: T, b: Builder<T>): T {
 
 /** features.15: 1 × mbconv k5 s1 mid 960 se0.25 hardswish, 160×7×7 → 160×7×7. */
 function stage15<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.15.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.15', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.15.0.block.0',
+      name: 'features.15.block.0',
       in: 160,
       out: 960,
       kernel: 1,
@@ -700,10 +609,9 @@ function stage15<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.14.0.conv_pw', 'blocks.14.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.15.0.block.1',
+      name: 'features.15.block.1',
       in: 960,
       out: 960,
       kernel: 5,
@@ -712,18 +620,10 @@ function stage15<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.14.0.conv_dw', 'blocks.14.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.15.0.block.2',
-      channels: 960,
-      squeeze: 240,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.14.0.se.conv_reduce', 'blocks.14.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.15.block.2', channels: 960, squeeze: 240, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.15.0.block.3',
+      name: 'features.15.block.3',
       in: 960,
       out: 160,
       kernel: 1,
@@ -732,7 +632,6 @@ function stage15<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.14.0.conv_pwl', 'blocks.14.0.bn3'],
     });
   });
   return x;
@@ -750,7 +649,6 @@ function head<T>(x: T, b: Builder<T>): T {
     padding: [0, 0, 0, 0],
     norm: BN,
     act: 'hardswish',
-    timm: ['conv_head', 'bn2'],
   });
   return b.classifier(x, {
     hidden: { name: 'classifier.0', in: 960, out: 1280, act: 'hardswish' },

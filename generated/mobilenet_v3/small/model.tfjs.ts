@@ -36,15 +36,14 @@ function stem<T>(x: T, b: Builder<T>): T {
     padding: [1, 1, 1, 1],
     norm: BN,
     act: 'hardswish',
-    timm: ['conv_stem', 'bn1'],
   });
 }
 
 /** features.1: 1 × mbconv k3 s2 mid 16 se0.25 relu, 16×112×112 → 16×56×56. */
 function stage1<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.1.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.1', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.1.0.block.0',
+      name: 'features.1.block.0',
       in: 16,
       out: 16,
       kernel: 3,
@@ -53,18 +52,10 @@ function stage1<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.0.0.conv_dw', 'blocks.0.0.bn1'],
     });
-    x = b.se(x, {
-      name: 'features.1.0.block.1',
-      channels: 16,
-      squeeze: 8,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.0.0.se.conv_reduce', 'blocks.0.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.1.block.1', channels: 16, squeeze: 8, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.1.0.block.2',
+      name: 'features.1.block.2',
       in: 16,
       out: 16,
       kernel: 1,
@@ -73,7 +64,6 @@ function stage1<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.0.0.conv_pw', 'blocks.0.0.bn2'],
     });
   });
   return x;
@@ -81,9 +71,9 @@ function stage1<T>(x: T, b: Builder<T>): T {
 
 /** features.2: 1 × mbconv k3 s2 mid 72 relu, 16×56×56 → 24×28×28. */
 function stage2<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.2.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.2', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.2.0.block.0',
+      name: 'features.2.block.0',
       in: 16,
       out: 72,
       kernel: 1,
@@ -92,10 +82,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.1.0.conv_pw', 'blocks.1.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.2.0.block.1',
+      name: 'features.2.block.1',
       in: 72,
       out: 72,
       kernel: 3,
@@ -104,10 +93,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.1.0.conv_dw', 'blocks.1.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.2.0.block.2',
+      name: 'features.2.block.2',
       in: 72,
       out: 24,
       kernel: 1,
@@ -116,7 +104,6 @@ function stage2<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.1.0.conv_pwl', 'blocks.1.0.bn3'],
     });
   });
   return x;
@@ -124,9 +111,9 @@ function stage2<T>(x: T, b: Builder<T>): T {
 
 /** features.3: 1 × mbconv k3 s1 mid 88 relu, 24×28×28 → 24×28×28. */
 function stage3<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.3.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.3', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.3.0.block.0',
+      name: 'features.3.block.0',
       in: 24,
       out: 88,
       kernel: 1,
@@ -135,10 +122,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.2.0.conv_pw', 'blocks.2.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.3.0.block.1',
+      name: 'features.3.block.1',
       in: 88,
       out: 88,
       kernel: 3,
@@ -147,10 +133,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [1, 1, 1, 1],
       norm: BN,
       act: 'relu',
-      timm: ['blocks.2.0.conv_dw', 'blocks.2.0.bn2'],
     });
     return b.conv(x, {
-      name: 'features.3.0.block.2',
+      name: 'features.3.block.2',
       in: 88,
       out: 24,
       kernel: 1,
@@ -159,7 +144,6 @@ function stage3<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.2.0.conv_pwl', 'blocks.2.0.bn3'],
     });
   });
   return x;
@@ -167,9 +151,9 @@ function stage3<T>(x: T, b: Builder<T>): T {
 
 /** features.4: 1 × mbconv k5 s2 mid 96 se0.25 hardswish, 24×28×28 → 40×14×14. */
 function stage4<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.4.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.4', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.4.0.block.0',
+      name: 'features.4.block.0',
       in: 24,
       out: 96,
       kernel: 1,
@@ -178,10 +162,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.3.0.conv_pw', 'blocks.3.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.4.0.block.1',
+      name: 'features.4.block.1',
       in: 96,
       out: 96,
       kernel: 5,
@@ -190,18 +173,10 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.3.0.conv_dw', 'blocks.3.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.4.0.block.2',
-      channels: 96,
-      squeeze: 24,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.3.0.se.conv_reduce', 'blocks.3.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.4.block.2', channels: 96, squeeze: 24, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.4.0.block.3',
+      name: 'features.4.block.3',
       in: 96,
       out: 40,
       kernel: 1,
@@ -210,7 +185,6 @@ function stage4<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.3.0.conv_pwl', 'blocks.3.0.bn3'],
     });
   });
   return x;
@@ -218,9 +192,9 @@ function stage4<T>(x: T, b: Builder<T>): T {
 
 /** features.5: 1 × mbconv k5 s1 mid 240 se0.25 hardswish, 40×14×14 → 40×14×14. */
 function stage5<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.5.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.5', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.5.0.block.0',
+      name: 'features.5.block.0',
       in: 40,
       out: 240,
       kernel: 1,
@@ -229,10 +203,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.4.0.conv_pw', 'blocks.4.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.5.0.block.1',
+      name: 'features.5.block.1',
       in: 240,
       out: 240,
       kernel: 5,
@@ -241,18 +214,10 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.4.0.conv_dw', 'blocks.4.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.5.0.block.2',
-      channels: 240,
-      squeeze: 64,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.4.0.se.conv_reduce', 'blocks.4.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.5.block.2', channels: 240, squeeze: 64, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.5.0.block.3',
+      name: 'features.5.block.3',
       in: 240,
       out: 40,
       kernel: 1,
@@ -261,7 +226,6 @@ function stage5<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.4.0.conv_pwl', 'blocks.4.0.bn3'],
     });
   });
   return x;
@@ -269,9 +233,9 @@ function stage5<T>(x: T, b: Builder<T>): T {
 
 /** features.6: 1 × mbconv k5 s1 mid 240 se0.25 hardswish, 40×14×14 → 40×14×14. */
 function stage6<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.6.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.6', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.6.0.block.0',
+      name: 'features.6.block.0',
       in: 40,
       out: 240,
       kernel: 1,
@@ -280,10 +244,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.5.0.conv_pw', 'blocks.5.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.6.0.block.1',
+      name: 'features.6.block.1',
       in: 240,
       out: 240,
       kernel: 5,
@@ -292,18 +255,10 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.5.0.conv_dw', 'blocks.5.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.6.0.block.2',
-      channels: 240,
-      squeeze: 64,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.5.0.se.conv_reduce', 'blocks.5.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.6.block.2', channels: 240, squeeze: 64, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.6.0.block.3',
+      name: 'features.6.block.3',
       in: 240,
       out: 40,
       kernel: 1,
@@ -312,7 +267,6 @@ function stage6<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.5.0.conv_pwl', 'blocks.5.0.bn3'],
     });
   });
   return x;
@@ -320,9 +274,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
 
 /** features.7: 1 × mbconv k5 s1 mid 120 se0.25 hardswish, 40×14×14 → 48×14×14. */
 function stage7<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.7.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.7', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.7.0.block.0',
+      name: 'features.7.block.0',
       in: 40,
       out: 120,
       kernel: 1,
@@ -331,10 +285,9 @@ function stage7<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.6.0.conv_pw', 'blocks.6.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.7.0.block.1',
+      name: 'features.7.block.1',
       in: 120,
       out: 120,
       kernel: 5,
@@ -343,18 +296,10 @@ function stage7<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.6.0.conv_dw', 'blocks.6.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.7.0.block.2',
-      channels: 120,
-      squeeze: 32,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.6.0.se.conv_reduce', 'blocks.6.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.7.block.2', channels: 120, squeeze: 32, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.7.0.block.3',
+      name: 'features.7.block.3',
       in: 120,
       out: 48,
       kernel: 1,
@@ -363,7 +308,6 @@ function stage7<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.6.0.conv_pwl', 'blocks.6.0.bn3'],
     });
   });
   return x;
@@ -371,9 +315,9 @@ function stage7<T>(x: T, b: Builder<T>): T {
 
 /** features.8: 1 × mbconv k5 s1 mid 144 se0.25 hardswish, 48×14×14 → 48×14×14. */
 function stage8<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.8.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.8', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.8.0.block.0',
+      name: 'features.8.block.0',
       in: 48,
       out: 144,
       kernel: 1,
@@ -382,10 +326,9 @@ function stage8<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.7.0.conv_pw', 'blocks.7.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.8.0.block.1',
+      name: 'features.8.block.1',
       in: 144,
       out: 144,
       kernel: 5,
@@ -394,18 +337,10 @@ function stage8<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.7.0.conv_dw', 'blocks.7.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.8.0.block.2',
-      channels: 144,
-      squeeze: 40,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.7.0.se.conv_reduce', 'blocks.7.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.8.block.2', channels: 144, squeeze: 40, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.8.0.block.3',
+      name: 'features.8.block.3',
       in: 144,
       out: 48,
       kernel: 1,
@@ -414,7 +349,6 @@ function stage8<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.7.0.conv_pwl', 'blocks.7.0.bn3'],
     });
   });
   return x;
@@ -422,9 +356,9 @@ function stage8<T>(x: T, b: Builder<T>): T {
 
 /** features.9: 1 × mbconv k5 s2 mid 288 se0.25 hardswish, 48×14×14 → 96×7×7. */
 function stage9<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.9.0', residual: false, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.9', residual: false, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.9.0.block.0',
+      name: 'features.9.block.0',
       in: 48,
       out: 288,
       kernel: 1,
@@ -433,10 +367,9 @@ function stage9<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.8.0.conv_pw', 'blocks.8.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.9.0.block.1',
+      name: 'features.9.block.1',
       in: 288,
       out: 288,
       kernel: 5,
@@ -445,18 +378,10 @@ function stage9<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.8.0.conv_dw', 'blocks.8.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.9.0.block.2',
-      channels: 288,
-      squeeze: 72,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.8.0.se.conv_reduce', 'blocks.8.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.9.block.2', channels: 288, squeeze: 72, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.9.0.block.3',
+      name: 'features.9.block.3',
       in: 288,
       out: 96,
       kernel: 1,
@@ -465,7 +390,6 @@ function stage9<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.8.0.conv_pwl', 'blocks.8.0.bn3'],
     });
   });
   return x;
@@ -473,9 +397,9 @@ function stage9<T>(x: T, b: Builder<T>): T {
 
 /** features.10: 1 × mbconv k5 s1 mid 576 se0.25 hardswish, 96×7×7 → 96×7×7. */
 function stage10<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.10.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.10', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.10.0.block.0',
+      name: 'features.10.block.0',
       in: 96,
       out: 576,
       kernel: 1,
@@ -484,10 +408,9 @@ function stage10<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.9.0.conv_pw', 'blocks.9.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.10.0.block.1',
+      name: 'features.10.block.1',
       in: 576,
       out: 576,
       kernel: 5,
@@ -496,18 +419,10 @@ function stage10<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.9.0.conv_dw', 'blocks.9.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.10.0.block.2',
-      channels: 576,
-      squeeze: 144,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.9.0.se.conv_reduce', 'blocks.9.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.10.block.2', channels: 576, squeeze: 144, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.10.0.block.3',
+      name: 'features.10.block.3',
       in: 576,
       out: 96,
       kernel: 1,
@@ -516,7 +431,6 @@ function stage10<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.9.0.conv_pwl', 'blocks.9.0.bn3'],
     });
   });
   return x;
@@ -524,9 +438,9 @@ function stage10<T>(x: T, b: Builder<T>): T {
 
 /** features.11: 1 × mbconv k5 s1 mid 576 se0.25 hardswish, 96×7×7 → 96×7×7. */
 function stage11<T>(x: T, b: Builder<T>): T {
-  x = b.block(x, { name: 'features.11.0', residual: true, dropPath: 0 }, (x) => {
+  x = b.block(x, { name: 'features.11', residual: true, dropPath: 0 }, (x) => {
     x = b.conv(x, {
-      name: 'features.11.0.block.0',
+      name: 'features.11.block.0',
       in: 96,
       out: 576,
       kernel: 1,
@@ -535,10 +449,9 @@ function stage11<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.10.0.conv_pw', 'blocks.10.0.bn1'],
     });
     x = b.conv(x, {
-      name: 'features.11.0.block.1',
+      name: 'features.11.block.1',
       in: 576,
       out: 576,
       kernel: 5,
@@ -547,18 +460,10 @@ function stage11<T>(x: T, b: Builder<T>): T {
       padding: [2, 2, 2, 2],
       norm: BN,
       act: 'hardswish',
-      timm: ['blocks.10.0.conv_dw', 'blocks.10.0.bn2'],
     });
-    x = b.se(x, {
-      name: 'features.11.0.block.2',
-      channels: 576,
-      squeeze: 144,
-      act: 'relu',
-      gate: 'hardsigmoid',
-      timm: ['blocks.10.0.se.conv_reduce', 'blocks.10.0.se.conv_expand'],
-    });
+    x = b.se(x, { name: 'features.11.block.2', channels: 576, squeeze: 144, act: 'relu', gate: 'hardsigmoid' });
     return b.conv(x, {
-      name: 'features.11.0.block.3',
+      name: 'features.11.block.3',
       in: 576,
       out: 96,
       kernel: 1,
@@ -567,7 +472,6 @@ function stage11<T>(x: T, b: Builder<T>): T {
       padding: [0, 0, 0, 0],
       norm: BN,
       act: 'identity',
-      timm: ['blocks.10.0.conv_pwl', 'blocks.10.0.bn3'],
     });
   });
   return x;
@@ -585,7 +489,6 @@ function head<T>(x: T, b: Builder<T>): T {
     padding: [0, 0, 0, 0],
     norm: BN,
     act: 'hardswish',
-    timm: ['conv_head', 'bn2'],
   });
   return b.classifier(x, {
     hidden: { name: 'classifier.0', in: 576, out: 1024, act: 'hardswish' },
