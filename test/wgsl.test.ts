@@ -90,3 +90,28 @@ describe('device limits', () => {
     await expect(mod.createModel(device, weights)).rejects.toThrow(/efficientnet l2 needs a 395\.5 MiB activation arena, but this device's maxStorageBufferBindingSize is 128\.0 MiB/);
   });
 });
+
+describe('WGSL and tfjs agree on the other families (random weights, 96×96)', () => {
+  // EfficientNet itself is checked against torchvision above; these add edge residual, fused
+  // MBConv, ReLU6, hard-swish and hard-sigmoid SE, and a hidden classifier. At 96×96 to stay quick.
+  for (const file of ['efficientnet_edgetpu.effnet', 'efficientnet_v2.effnet', 'mobilenet_v2.effnet', 'mobilenet_v3.effnet']) {
+    it(file, async () => {
+      const { compileSource } = await import('../src/compile/compile.js');
+      const { randomCheckpoint } = await import('../src/weights/random.js');
+      const dir = mkdtempSync(join(tmpdir(), 'effnet-wgsl-'));
+      const spec = join(dir, file);
+      writeFileSync(spec, readFileSync(join(root, 'specs', file), 'utf8').replace(/resolution \d+/g, 'resolution 96'));
+      const g = compileSource(readFileSync(spec, 'utf8'), spec).graphs[0]!;
+      expect(g.resolution).toBe(96);
+      writeFileSync(join(dir, 'w.safetensors'), randomCheckpoint(g));
+      writeFileSync(join(dir, 'x.f32'), new Float32Array(3 * 96 * 96).map((_, i) => Math.sin(i * 0.37)));
+      const args = (target: string) => ['infer', file, '--variant', g.variant, '--target', target, '--weights', 'w.safetensors', '--input', 'x.f32', '--shape', '1,3,96,96', '--out', `${target}.f32`];
+      for (const target of ['tfjs', 'wgsl']) expect(effnet(args(target), dir).stderr).toBe('');
+      const a = readF32(join(dir, 'wgsl.f32'));
+      const b = readF32(join(dir, 'tfjs.f32'));
+      const scale = Math.max(...Array.from(b, Math.abs));
+      expect(scale).toBeGreaterThan(1e-3);
+      expect(maxAbsDiff(a, b) / scale).toBeLessThan(1e-4);
+    }, 300_000);
+  }
+});
