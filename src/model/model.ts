@@ -1,5 +1,5 @@
 import type { Block, BlockLayer, ConvLayer, LinearLayer, VariantGraph } from '../graph/graph.js';
-import type { BlockSpec, ClassifierSpec, ConvSpec, LayerSpec, LinearSpec, SeSpec } from '../runtime/spec.js';
+import type { BlockSpec, Builder, ClassifierSpec, ConvSpec, LayerSpec, LinearSpec, Network, SeSpec } from '../runtime/spec.js';
 
 // A variant graph restated as the runtime's layer specs: what generated model
 // code holds, what checkpoints are bound against, what emitters print.
@@ -108,4 +108,15 @@ export function modelLayers(m: ModelSpec): LayerSpec[] {
     ...(m.classifier.hidden ? [{ kind: 'linear' as const, spec: m.classifier.hidden }] : []),
     { kind: 'linear', spec: m.classifier.linear },
   ];
+}
+
+/** The specs as a runnable Network: what the generated `network` function does, without emitting it. */
+export function modelNetwork(m: ModelSpec): Network {
+  return <T>(x: T, b: Builder<T>): T => {
+    x = b.conv(x, m.stem);
+    for (const s of m.stages)
+      for (const blk of s.blocks) x = b.block(x, blk.spec, (y) => blk.layers.reduce((z, l) => (l.kind === 'conv' ? b.conv(z, l.spec) : b.se(z, l.spec)), y));
+    if (m.head) x = b.conv(x, m.head);
+    return b.classifier(x, m.classifier);
+  };
 }

@@ -152,23 +152,23 @@ export function planWgsl(network: Network, resolution: number): WgslPlan {
       const wo = Math.floor((w + pl + pr - s.kernel) / s.stride) + 1;
       if (c !== s.in) throw new PlanError(`layer \`${s.name}\` takes ${s.in} channels but gets ${c}`);
       const out = tensor([ho, wo, s.out]);
-      const w8 = pack({ kind: 'conv', spec: s });
+      const packed = pack({ kind: 'conv', spec: s });
       const pointwise = s.kernel === 1 && s.stride === 1 && s.groups === 1 && s.padding.every((p) => p === 0);
       if (x.gate && !pointwise) throw new PlanError(`layer \`${s.name}\`: an SE gate must feed a 1×1 convolution`);
       const base = { layer: s.name, act: s.act };
       if (pointwise) {
         // Each invocation: 16 pixels × 4 channels (RM in pointwise.wgsl).
         const tiles = Math.ceil((h * w) / 16) * Math.ceil(s.out / 4);
-        step({ ...base, kind: 'pointwise', vec4: true, consts: { M: h * w, K: s.in, N: s.out, HAS_GATE: x.gate !== undefined, HAS_RESIDUAL: false }, workgroups: invocations(tiles) }, { input: x, output: out, gate: x.gate }, w8);
+        step({ ...base, kind: 'pointwise', vec4: true, consts: { M: h * w, K: s.in, N: s.out, HAS_GATE: x.gate !== undefined, HAS_RESIDUAL: false }, workgroups: invocations(tiles) }, { input: x, output: out, gate: x.gate }, packed);
       } else if (isDepthwise(s)) {
         const vec4 = s.out % 4 === 0;
         const consts = { H: h, W: w, C: s.out, HO: ho, WO: wo, K: s.kernel, STRIDE: s.stride, PAD_T: pt, PAD_L: pl };
         // Each invocation: 4 adjacent output pixels of a row (TX in depthwise.wgsl).
-        step({ ...base, kind: 'depthwise', vec4, consts, workgroups: invocations((ho * Math.ceil(wo / 4) * s.out) / (vec4 ? 4 : 1)) }, { input: x, output: out }, w8);
+        step({ ...base, kind: 'depthwise', vec4, consts, workgroups: invocations((ho * Math.ceil(wo / 4) * s.out) / (vec4 ? 4 : 1)) }, { input: x, output: out }, packed);
       } else if (s.groups === 1) {
         const vec4 = s.out % 4 === 0;
         const consts = { H: h, W: w, CIN: s.in, HO: ho, WO: wo, COUT: s.out, K: s.kernel, STRIDE: s.stride, PAD_T: pt, PAD_L: pl, HAS_RESIDUAL: false };
-        step({ ...base, kind: 'conv2d', vec4, consts, workgroups: invocations((ho * wo * s.out) / (vec4 ? 4 : 1)) }, { input: x, output: out }, w8);
+        step({ ...base, kind: 'conv2d', vec4, consts, workgroups: invocations((ho * wo * s.out) / (vec4 ? 4 : 1)) }, { input: x, output: out }, packed);
       } else throw new PlanError(`layer \`${s.name}\`: grouped convolutions (groups ${s.groups}) have no WGSL kernel`);
       return out;
     },
@@ -176,8 +176,8 @@ export function planWgsl(network: Network, resolution: number): WgslPlan {
       const pooled = tensor([1, 1, s.channels]);
       step({ kind: 'pool', layer: s.name, act: 'identity', vec4: false, consts: { HW: x.shape[0] * x.shape[1], C: s.channels }, workgroups: invocations(s.channels) }, { input: x, output: pooled });
       const gate = tensor([1, 1, s.channels]);
-      const w8 = pack({ kind: 'se', spec: s });
-      step({ kind: 'se', layer: s.name, act: s.act, gate: s.gate, vec4: false, consts: { C: s.channels, S: s.squeeze }, workgroups: [1, 1] }, { input: pooled, output: gate }, w8);
+      const packed = pack({ kind: 'se', spec: s });
+      step({ kind: 'se', layer: s.name, act: s.act, gate: s.gate, vec4: false, consts: { C: s.channels, S: s.squeeze }, workgroups: [1, 1] }, { input: pooled, output: gate }, packed);
       return { ...x, gate };
     },
     block(x, s, body) {

@@ -2,8 +2,7 @@ import { VariableDeclarationKind } from 'ts-morph';
 import { addLoadWeights, addMetadata, addNetwork, networkTypeImports } from '../emit/network.js';
 import { formatTypeScript, sourceFile } from '../emit/typescript.js';
 import type { VariantGraph } from '../graph/graph.js';
-import { modelLayers, modelSpec } from '../model/model.js';
-import type { Network } from '../runtime/spec.js';
+import { modelLayers, modelNetwork, modelSpec } from '../model/model.js';
 import { planWgsl } from '../runtime/wgsl-plan.js';
 import { programShaders } from './shaders.js';
 
@@ -18,29 +17,11 @@ export interface WgslOptions {
   runtimeModule?: string;
 }
 
-/** The graph's network as the runtime's Network, without emitting code (what the generated `network` does). */
-export function graphNetwork(g: VariantGraph): Network {
-  const m = modelSpec(g);
-  return <T>(x: T, b: import('../runtime/spec.js').Builder<T>): T => {
-    x = b.conv(x, m.stem);
-    for (const s of m.stages)
-      for (const blk of s.blocks)
-        x = b.block(x, blk.spec, (y) => blk.layers.reduce((z, l) => (l.kind === 'conv' ? b.conv(z, l.spec) : b.se(z, l.spec)), y));
-    if (m.head) x = b.conv(x, m.head);
-    return b.classifier(x, m.classifier);
-  };
-}
-
-/** The shaders and the dispatch → shader table of one variant. */
-export function wgslProgram(g: VariantGraph): { shaders: string[]; stepShaders: number[] } {
-  return programShaders(planWgsl(graphNetwork(g), g.resolution).steps);
-}
-
 const backtick = (code: string) => '`' + code.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${') + '`';
 
 /** Emits `model.wgsl.ts` for one variant, formatted. */
 export async function emitWgsl(g: VariantGraph, options: WgslOptions): Promise<string> {
-  const plan = planWgsl(graphNetwork(g), g.resolution);
+  const plan = planWgsl(modelNetwork(modelSpec(g)), g.resolution);
   const { shaders, stepShaders } = programShaders(plan.steps);
   // The layer list the network emits is the one the plan was made from.
   if (modelLayers(modelSpec(g)).length !== plan.packing.length) throw new Error(`${g.family} ${g.variant}: plan and network disagree`);
