@@ -1,10 +1,9 @@
 import { Command, Option } from 'commander';
-import type { Compilation, CompileOptions } from '../compile/compile.js';
 import { LAYOUTS, type Layout } from '../runtime/checkpoint.js';
 import { randomCheckpoint } from '../weights/random.js';
 import { serveDemo } from '../wgsl/demo.js';
 import { nchwToNhwc, readFile, readInput, UsageError } from './input.js';
-import type { Io } from './io.js';
+import type { CommandContext } from './io.js';
 
 // `effnet demo <spec> --variant V`: serves a page on 127.0.0.1 that runs the
 // variant's generated WGSL model with the browser's WebGPU, until interrupted.
@@ -18,14 +17,7 @@ interface DemoFlags {
   port: string;
 }
 
-export interface DemoContext {
-  io: Io;
-  compile: (path: string, options: CompileOptions) => Compilation;
-  report: (cs: Compilation[]) => number;
-  setCode: (code: number) => void;
-}
-
-export function registerDemo(program: Command, ctx: DemoContext): Command {
+export function registerDemo(program: Command, ctx: CommandContext): Command {
   return program
     .command('demo')
     .description('serve a page on 127.0.0.1 that runs a variant\'s WGSL model with WebGPU and shows its time and top-5')

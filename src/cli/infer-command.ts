@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import type { Compilation, CompileOptions } from '../compile/compile.js';
 import { writeAtomic } from '../generate/files.js';
 import { LAYOUTS, type Layout } from '../runtime/checkpoint.js';
 import { WeightsError } from '../runtime/safetensors.js';
@@ -11,7 +10,7 @@ import { WgslLimitError, type WgslModel } from '../runtime/wgsl.js';
 import { dawnDevice, DawnError, type DawnBackend } from '../wgsl/dawn.js';
 import { importWgslModel } from '../wgsl/load.js';
 import { nchwToNhwc, readFile, readInput, UsageError, type NCHW } from './input.js';
-import type { Io } from './io.js';
+import type { CommandContext } from './io.js';
 
 // `effnet infer`: runs a variant's generated module on raw float32 NCHW input
 // (as torchvision takes it) and writes raw float32 logits; `--bench N` times it.
@@ -34,14 +33,6 @@ interface InferFlags {
   out?: string;
   backend?: string;
   bench?: string;
-}
-
-export interface InferContext {
-  io: Io;
-  compile: (path: string, options: CompileOptions) => Compilation;
-  /** Prints diagnostics; returns the exit code they call for. */
-  report: (cs: Compilation[]) => number;
-  setCode: (code: number) => void;
 }
 
 /** TensorFlow.js with the backend set; its resolved URL is what the generated module imports. */
@@ -68,7 +59,7 @@ const median = (xs: number[]) => {
 };
 const ms = (x: number) => Math.round(x * 1000) / 1000;
 
-export function registerInfer(program: Command, ctx: InferContext): Command {
+export function registerInfer(program: Command, ctx: CommandContext): Command {
   return program
     .command('infer')
     .description('run a variant\'s generated model (tfjs or WGSL) on raw float32 NCHW input; write raw float32 logits')

@@ -1,3 +1,5 @@
+import type { Compilation, CompileOptions } from '../compile/compile.js';
+
 /** Where a command writes and from where it resolves paths; tests pass their own. */
 export interface Io {
   stdout: (text: string) => void;
@@ -7,4 +9,14 @@ export interface Io {
   color: boolean;
   /** Colour what goes to stdout (diff text); defaults to `color`. */
   stdoutColor?: boolean;
+}
+
+/** What a command registered from its own file gets from main: output, compiling, diagnostics, the exit code. */
+export interface CommandContext {
+  io: Io;
+  /** Compiles a spec, naming the file as the user wrote it. */
+  compile: (path: string, options: CompileOptions) => Compilation;
+  /** Prints diagnostics; returns the exit code they call for. */
+  report: (cs: Compilation[]) => number;
+  setCode: (code: number) => void;
 }

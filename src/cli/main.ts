@@ -23,8 +23,6 @@ import { REPORT_FORMATS, renderReport, reportInput, type ReportFormat } from '..
 // A thin layer: parse arguments, call the library, print, return an exit code.
 // 0 success (warnings allowed), 1 errors in the input or stale output, 2 usage.
 
-
-
 /** Input that names no file to read, or a variant that is not there, is a usage error. */
 const USAGE_CODES = new Set(['E006', 'E037']);
 
