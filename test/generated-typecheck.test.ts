@@ -4,19 +4,19 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { root } from './support/tfjs.js';
 
-// The committed generated/**/model.{tfjs,wgsl}.ts files type-check under
+// The committed generated/**/{network,model.tfjs,model.wgsl}.ts files type-check under
 // strict as users compile them: `effnet/runtime/*` through this package's
 // exports (the build's .d.ts), `@tensorflow/tfjs-node-gpu` (not installable
 // here) mapped onto @tensorflow/tfjs, whose API it re-exports.
 
 const generated = join(root, 'generated');
 const files = readdirSync(generated, { recursive: true, encoding: 'utf8' })
-  .filter((f) => f.endsWith('model.tfjs.ts') || f.endsWith('model.wgsl.ts'))
+  .filter((f) => f.endsWith('model.tfjs.ts') || f.endsWith('model.wgsl.ts') || f.endsWith('network.ts'))
   .sort()
   .map((f) => join(generated, f));
 
-describe('generated tfjs and WGSL host sources', () => {
-  it('exist for every shipped variant', () => expect(files.length).toBe(48));
+describe('generated network, tfjs and WGSL host sources', () => {
+  it('exist for every shipped variant', () => expect(files.length).toBe(72));
 
   it('type-check under strict', () => {
     expect(existsSync(join(root, 'dist/src/runtime/tfjs.d.ts')), 'run `npm run build` first').toBe(true);

@@ -3,11 +3,15 @@ import { analyzeVariant } from '../cost/cost.js';
 import type { Shape, Stage, VariantGraph } from '../graph/graph.js';
 import { modelSpec, type BlockModel } from '../model/model.js';
 import type { ConvSpec, NormSpec } from '../runtime/spec.js';
-import { Code, literal, tidyNumber } from './typescript.js';
+import { Code, formatTypeScript, literal, sourceFile, tidyNumber } from './typescript.js';
 
-// What every generated model module states the same way: its metadata and
-// the network as layer specs inside a function per stage, run against any
-// Builder (`network<T>(x, b)`). Targets add their imports and exports.
+// `network.ts`, one per variant: its metadata and the network as layer specs
+// inside a function per stage, run against any Builder (`network<T>(x, b)`).
+// The tfjs and WGSL modules of the variant both import it.
+
+export const SPEC_RUNTIME_MODULE = 'effnet/runtime/spec';
+/** How the target modules import the variant's network module. */
+export const NETWORK_MODULE = './network.js';
 
 const shape = ([c, h, w]: Shape) => `${c}×${h}×${w}`;
 
@@ -28,15 +32,8 @@ function stageDoc(s: Stage): string {
   return `features.${s.index}: ${s.blocks.length} × ${parts.join(' ')}, ${shape(s.inShape)} → ${shape(s.outShape)}.`;
 }
 
-/** The runtime types the network code names (import them type-only). */
-export function networkTypeImports(g: VariantGraph): string[] {
-  const m = modelSpec(g);
-  const anyNorm = [m.stem, m.head, ...m.stages.flatMap((s) => s.blocks.flatMap((b) => b.layers.map((l) => (l.kind === 'conv' ? l.spec : null))))].some((c) => c?.norm);
-  return ['Builder', ...(anyNorm ? ['NormSpec'] : [])];
-}
-
 /** `export const metadata = { … } as const`: the report's figures. */
-export function addMetadata(file: SourceFile, g: VariantGraph): void {
+function addMetadata(file: SourceFile, g: VariantGraph): void {
   const cost = analyzeVariant(g);
   file.addVariableStatement({
     isExported: true,
@@ -54,8 +51,8 @@ export function addMetadata(file: SourceFile, g: VariantGraph): void {
   });
 }
 
-/** BatchNorm constants, `stem`, `stage<i>`, `head` and `network`. */
-export function addNetwork(file: SourceFile, g: VariantGraph): void {
+/** BatchNorm constants, `stem`, `stage<i>`, `head` and the exported `network`. */
+function addNetwork(file: SourceFile, g: VariantGraph): void {
   const m = modelSpec(g);
   const blocks = m.stages.flatMap((s) => s.blocks);
   const convs = [m.stem, ...blocks.flatMap((b) => b.layers.flatMap((l) => (l.kind === 'conv' ? [l.spec] : []))), ...(m.head ? [m.head] : [])];
@@ -77,8 +74,9 @@ export function addNetwork(file: SourceFile, g: VariantGraph): void {
       declarations: [{ name, type: 'NormSpec', initializer: literal(norm) }],
     });
 
-  const fn = (name: string, doc: string, body: (w: CodeBlockWriter) => void) =>
-    file.addFunction({ name, docs: [doc], typeParameters: ['T'], parameters: [{ name: 'x', type: 'T' }, { name: 'b', type: 'Builder<T>' }], returnType: 'T', statements: body });
+  const fn = (name: string, doc: string, body: (w: CodeBlockWriter) => void, isExported = false) =>
+    file.addFunction({ isExported, name, docs: [doc], typeParameters: ['T'], parameters: [{ name: 'x', type: 'T' }, { name: 'b', type: 'Builder<T>' }], returnType: 'T', statements: body });
+  const fnExported = (name: string, doc: string, body: (w: CodeBlockWriter) => void) => fn(name, doc, body, true);
 
   fn('stem', `features.0: ${shape(g.stem.inShape)} → ${shape(g.stem.outShape)}.`, (w) => w.writeLine(`return b.conv(x, ${convLiteral(m.stem)});`));
   g.stages.forEach((s, i) =>
@@ -91,11 +89,33 @@ export function addNetwork(file: SourceFile, g: VariantGraph): void {
     if (m.head) w.writeLine(`x = b.conv(x, ${convLiteral(m.head)});`);
     w.writeLine(`return b.classifier(x, ${literal({ ...m.classifier, dropout: tidyNumber(m.classifier.dropout) })});`);
   });
-  fn('network', 'The whole forward pass, against any builder.', (w) => {
+  fnExported('network', 'The whole forward pass, against any builder: the variant\'s tfjs and WGSL modules run it.', (w) => {
     w.writeLine('x = stem(x, b);');
     for (const s of g.stages) w.writeLine(`x = stage${s.index}(x, b);`);
     w.writeLine('return head(x, b);');
   });
+}
+
+/** Emits a variant's `network.ts`, formatted; `runtimeModule` is where the spec types come from. */
+export async function emitNetwork(g: VariantGraph, options: { spec: string; runtimeModule?: string }): Promise<string> {
+  const m = modelSpec(g);
+  const anyNorm = [m.stem, m.head, ...m.stages.flatMap((s) => s.blocks.flatMap((b) => b.layers.map((l) => (l.kind === 'conv' ? l.spec : null))))].some((c) => c?.norm);
+  const file = sourceFile(`${g.family}_${g.variant}.network.ts`);
+  file.addImportDeclaration({
+    // Types only: the module has no run-time imports.
+    isTypeOnly: true,
+    moduleSpecifier: options.runtimeModule ?? SPEC_RUNTIME_MODULE,
+    namedImports: ['Builder', ...(anyNorm ? ['NormSpec'] : [])],
+  });
+  addMetadata(file, g);
+  addNetwork(file, g);
+  return formatTypeScript(`// generated by effnet from ${options.spec} — do not edit\n\n${file.getFullText()}`);
+}
+
+/** A target module's `import { metadata, network } from './network.js'` and its re-export of `metadata`. */
+export function importNetwork(file: SourceFile, networkModule = NETWORK_MODULE): void {
+  file.addImportDeclaration({ moduleSpecifier: networkModule, namedImports: ['metadata', 'network'] });
+  file.addExportDeclaration({ moduleSpecifier: networkModule, namedExports: ['metadata'] });
 }
 
 /** `export function loadWeights(bytes, layout = 'torchvision')`, calling the target runtime's binder. */

@@ -1,5 +1,5 @@
 import * as prettier from 'prettier';
-import { Project, type SourceFile } from 'ts-morph';
+import { Project, ts, type SourceFile } from 'ts-morph';
 
 // What every TypeScript emitter shares: an in-memory ts-morph file to build
 // into, literals for plain data, and one prettier configuration.
@@ -48,3 +48,10 @@ export function formatTypeScript(text: string): Promise<string> {
 
 /** Twelve significant digits: a product of decimals prints as written, not with float noise. */
 export const tidyNumber = (n: number): number => Number(n.toPrecision(12));
+
+/** Generated TypeScript as JavaScript (types erased). */
+export const transpile = (source: string): string =>
+  ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
+
+/** Generated TypeScript as an importable `data:` URL; its own imports must be absolute URLs. */
+export const dataUrl = (source: string): string => `data:text/javascript;base64,${Buffer.from(transpile(source)).toString('base64')}`;

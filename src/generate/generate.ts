@@ -4,6 +4,7 @@ import type { Compilation } from '../compile/compile.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { generatedBanner, renderReport, reportInput } from '../report/report.js';
 import { summaryTable } from '../report/markdown.js';
+import { emitNetwork } from '../emit/network.js';
 import { DEFAULT_TFJS_MODULE, emitTfjs } from '../tfjs/emit.js';
 import { emitWgsl } from '../wgsl/emit.js';
 import type { OutputFile } from './files.js';
@@ -14,8 +15,9 @@ export type Target = (typeof TARGETS)[number];
 
 const TARGET_FILES: Record<Target, RegExp> = {
   report: /(^|\/)(README\.md|report\.md|report\.json)$/,
-  tfjs: /(^|\/)model\.tfjs\.ts$/,
-  wgsl: /(^|\/)model\.wgsl\.ts$/,
+  // network.ts is both model modules' import.
+  tfjs: /(^|\/)(model\.tfjs|network)\.ts$/,
+  wgsl: /(^|\/)(model\.wgsl|network)\.ts$/,
 };
 
 /**
@@ -44,7 +46,8 @@ export function specFiles(dir: string): string[] {
 /**
  * The files one compiled spec produces, paths relative to the output root:
  * report: `<family>/README.md` (variant summary) and `<family>/<variant>/report.{md,json}`;
- * tfjs: `<family>/<variant>/model.tfjs.ts`; wgsl: `<family>/<variant>/model.wgsl.ts`.
+ * tfjs: `<family>/<variant>/model.tfjs.ts`; wgsl: `<family>/<variant>/model.wgsl.ts`; both: the
+ * `<family>/<variant>/network.ts` they import.
  */
 export async function familyOutputs(c: Compilation, options: GenerateOptions): Promise<OutputFile[]> {
   if (!c.family || hasErrors(c.diagnostics)) return [];
@@ -53,6 +56,8 @@ export async function familyOutputs(c: Compilation, options: GenerateOptions): P
   const spec = c.file;
   const files: OutputFile[] = [];
   const all = reportInput(family, spec, c.graphs);
+  if (want.has('tfjs') || want.has('wgsl'))
+    for (const g of c.graphs) files.push({ path: `${family}/${g.variant}/network.ts`, content: await emitNetwork(g, { spec }) });
   if (want.has('tfjs'))
     for (const g of c.graphs)
       files.push({ path: `${family}/${g.variant}/model.tfjs.ts`, content: await emitTfjs(g, { spec, tfjsModule: options.tfjsModule ?? DEFAULT_TFJS_MODULE }) });
@@ -87,11 +92,13 @@ CI runs \`effnet generate --check\`, which fails when a file here is missing, st
 Per family: \`README.md\` (variant summary); per variant \`<family>/<variant>/\`:
 
 - \`report.md\`, \`report.json\`: parameters, MACs, FLOPs and activation memory per layer and stage;
+- \`network.ts\`: the variant's \`metadata\` and its layers, a function per stage, as data both model
+  modules below import and run;
 - \`model.tfjs.ts\`: a typed TensorFlow.js module (imports \`@tensorflow/tfjs-node-gpu\`, or what
   \`--tfjs-module\` names, and the runtime \`effnet/runtime/tfjs\`): \`metadata\`, \`createModel()\`
   (a trainable tf.LayersModel, NHWC), \`createInference(weights)\` (plain ops, BatchNorm folded) and
   \`loadWeights(bytes, 'torchvision' | 'timm')\` for safetensors checkpoints;
-- \`model.wgsl.ts\`: the same network as WebGPU compute shaders (WGSL string constants, one per
+- \`model.wgsl.ts\`: the network as WebGPU compute shaders (WGSL string constants, one per
   distinct layer shape) with a typed host from \`effnet/runtime/wgsl\`: \`metadata\`, \`program\`,
   \`createModel(device, weights)\` → \`{ run(nhwc, batch), dispose() }\` and \`loadWeights\`.
 `,

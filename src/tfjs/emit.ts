@@ -1,6 +1,6 @@
 import { VariableDeclarationKind } from 'ts-morph';
 import { analyzeVariant } from '../cost/cost.js';
-import { addLoadWeights, addMetadata, addNetwork, networkTypeImports } from '../emit/network.js';
+import { addLoadWeights, importNetwork } from '../emit/network.js';
 import { formatTypeScript, sourceFile } from '../emit/typescript.js';
 import type { VariantGraph } from '../graph/graph.js';
 
@@ -19,6 +19,8 @@ export interface TfjsOptions {
   tfjsModule?: string;
   /** Where it imports the shared runtime from. */
   runtimeModule?: string;
+  /** Where it imports the variant's network from (default `./network.js`). */
+  networkModule?: string;
 }
 
 /** Emits `model.tfjs.ts` for one variant, formatted. */
@@ -28,10 +30,9 @@ export async function emitTfjs(g: VariantGraph, options: TfjsOptions): Promise<s
   file.addImportDeclaration({ namespaceImport: 'tf', moduleSpecifier: options.tfjsModule ?? DEFAULT_TFJS_MODULE });
   file.addImportDeclaration({
     moduleSpecifier: options.runtimeModule ?? TFJS_RUNTIME_MODULE,
-    namedImports: [{ name: 'tfjsRuntime' }, ...[...networkTypeImports(g), 'Inference', 'Layout', 'ModelOptions', 'Weights'].sort().map((name) => ({ name, isTypeOnly: true }))],
+    namedImports: [{ name: 'tfjsRuntime' }, ...['Inference', 'Layout', 'ModelOptions', 'Weights'].map((name) => ({ name, isTypeOnly: true }))],
   });
-  addMetadata(file, g);
-  addNetwork(file, g);
+  importNetwork(file, options.networkModule);
   file.addVariableStatement({ declarationKind: VariableDeclarationKind.Const, declarations: [{ name: 'runtime', initializer: 'tfjsRuntime(tf)' }] });
   const r = g.resolution;
   file.addFunction({

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ts } from 'ts-morph';
 import type { VariantGraph } from '../graph/graph.js';
 import type { Layout } from '../runtime/checkpoint.js';
+import { emitNetwork } from '../emit/network.js';
+import { transpile } from '../emit/typescript.js';
 import { emitWgsl } from './emit.js';
 
 // `effnet demo`: one variant's generated WGSL model in a browser. A small
@@ -68,11 +69,12 @@ try {
 
 /** Serves the demo on 127.0.0.1:`port` (0: any free port); resolves once listening. */
 export async function serveDemo(g: VariantGraph, o: DemoOptions, port: number): Promise<{ server: Server; url: string }> {
-  const source = await emitWgsl(g, { spec: o.spec, runtimeModule: './runtime/wgsl.js' });
-  const modelJs = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const modelJs = transpile(await emitWgsl(g, { spec: o.spec, runtimeModule: './runtime/wgsl.js' }));
+  const networkJs = transpile(await emitNetwork(g, { spec: o.spec }));
   const files = new Map<string, { type: string; body: string | Uint8Array }>([
     ['/', { type: 'text/html; charset=utf-8', body: page(g, o) }],
     ['/model.js', { type: 'text/javascript', body: modelJs }],
+    ['/network.js', { type: 'text/javascript', body: networkJs }],
     ['/weights.safetensors', { type: 'application/octet-stream', body: o.weights }],
     ['/input.f32', { type: 'application/octet-stream', body: new Uint8Array(o.input.buffer, o.input.byteOffset, o.input.byteLength) }],
   ]);

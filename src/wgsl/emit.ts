@@ -1,5 +1,5 @@
 import { VariableDeclarationKind } from 'ts-morph';
-import { addLoadWeights, addMetadata, addNetwork, networkTypeImports } from '../emit/network.js';
+import { addLoadWeights, importNetwork } from '../emit/network.js';
 import { formatTypeScript, sourceFile } from '../emit/typescript.js';
 import type { VariantGraph } from '../graph/graph.js';
 import { modelLayers, modelNetwork, modelSpec } from '../model/model.js';
@@ -15,6 +15,8 @@ export const WGSL_RUNTIME_MODULE = 'effnet/runtime/wgsl';
 export interface WgslOptions {
   spec: string;
   runtimeModule?: string;
+  /** Where it imports the variant's network from (default `./network.js`). */
+  networkModule?: string;
 }
 
 const backtick = (code: string) => '`' + code.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${') + '`';
@@ -32,11 +34,10 @@ export async function emitWgsl(g: VariantGraph, options: WgslOptions): Promise<s
     namedImports: [
       { name: 'createWgslModel' },
       { name: 'loadWgslWeights' },
-      ...[...networkTypeImports(g), 'Layout', 'Weights', 'WgslModel', 'WgslProgram'].sort().map((name) => ({ name, isTypeOnly: true })),
+      ...['Layout', 'Weights', 'WgslModel', 'WgslProgram'].map((name) => ({ name, isTypeOnly: true })),
     ],
   });
-  addMetadata(file, g);
-  addNetwork(file, g);
+  importNetwork(file, options.networkModule);
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { compileFile } from '../../src/compile/compile.js';
 import type { VariantGraph } from '../../src/graph/graph.js';
+import { emitNetwork } from '../../src/emit/network.js';
 import { emitTfjs } from '../../src/tfjs/emit.js';
 import type { TfjsModelModule } from '../../src/tfjs/load.js';
 
@@ -27,14 +28,26 @@ export function graphOf(spec: string, variant: string): VariantGraph {
   return c.graphs[0];
 }
 
-export async function importGenerated(g: VariantGraph): Promise<TfjsModelModule> {
+/** Writes `test/.generated/<name>` whole (test files run in parallel and may emit the same variant); returns its path. */
+export function writeGenerated(name: string, text: string): string {
   mkdirSync(outDir, { recursive: true });
-  const path = join(outDir, `${g.family}_${g.variant}.tfjs.ts`);
-  // Test files run in parallel and may emit the same variant: write whole files only.
+  const path = join(outDir, name);
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(tmp, await emitTfjs(g, { spec: `${g.family}.effnet`, tfjsModule: '@tensorflow/tfjs', runtimeModule: '../../src/runtime/tfjs.js' }));
+  writeFileSync(tmp, text);
   renameSync(tmp, path);
-  return (await import(path)) as TfjsModelModule;
+  return path;
+}
+
+/** The variant's network module beside the target modules; returns how they import it. */
+export async function writeNetwork(g: VariantGraph): Promise<string> {
+  writeGenerated(`${g.family}_${g.variant}.network.ts`, await emitNetwork(g, { spec: `${g.family}.effnet`, runtimeModule: '../../src/runtime/spec.js' }));
+  return `./${g.family}_${g.variant}.network.js`;
+}
+
+export async function importGenerated(g: VariantGraph): Promise<TfjsModelModule> {
+  const networkModule = await writeNetwork(g);
+  const source = await emitTfjs(g, { spec: `${g.family}.effnet`, tfjsModule: '@tensorflow/tfjs', runtimeModule: '../../src/runtime/tfjs.js', networkModule });
+  return (await import(writeGenerated(`${g.family}_${g.variant}.tfjs.ts`, source))) as TfjsModelModule;
 }
 
 export const readF32 = (path: string): Float32Array => {
