@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectedTensors } from '../src/weights/layout.js';
 import { parseSafetensors } from '../src/weights/safetensors.js';
-import { writeSafetensors } from './support/safetensors.js';
+import { writeSafetensors } from '../src/runtime/safetensors.js';
 import { graphOf, maxAbsDiff, readF32, root } from './support/tfjs.js';
 
 // `effnet infer` as users run it: the built binary, the generated module

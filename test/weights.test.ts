@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compileFile } from '../src/compile/compile.js';
 import { bindWeights, expectedTensors } from '../src/weights/layout.js';
 import { parseSafetensors, WeightsError, type SafetensorsFile } from '../src/weights/safetensors.js';
-import { writeSafetensors } from './support/safetensors.js';
+import { writeSafetensors } from '../src/runtime/safetensors.js';
 
 const root = resolve(import.meta.dirname, '..');
 const narrowDir = join(root, 'test/fixtures/narrow');

@@ -1,1 +1,0 @@
-export { writeSafetensors } from '../../src/runtime/safetensors.js';
