@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 const RANK: Record<string, number> = {
   // What generated code imports at run time: depends on no compiler stage.
   runtime: 0,
+  // Reading and writing user files safely: used by every stage that touches the disk.
+  io: 0,
   diagnostics: 0,
   lexer: 1,
   parser: 2,

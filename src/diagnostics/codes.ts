@@ -7,6 +7,8 @@ export const CODES = {
   E004: 'unexpected end of input',
   E005: 'text after the family block',
   E006: 'file cannot be read',
+  E007: 'file too large or not a regular file',
+  E008: 'too many diagnostics',
   // language
   E010: 'unknown block type',
   E011: 'unknown activation',
@@ -34,12 +36,15 @@ export const CODES = {
   E035: 'no resolution',
   E036: 'no stages',
   E037: 'unknown variant',
+  E038: 'too many variants',
   // concrete graph
   E040: 'resolution smaller than the network total stride',
   E041: 'model too large: parameters',
   E042: 'model too large: activation memory',
   E043: 'model too large: layer count',
   E044: 'residual connection impossible',
+  E045: 'layer beyond a target limit',
+  E046: 'layer sequence a target cannot run',
 } as const;
 
 export type Code = keyof typeof CODES;
