@@ -81,9 +81,13 @@ describe('the broken-spec corpus', () => {
     }
   });
 
-  it('covers every code a spec can produce (all but E006, which needs a missing file)', () => {
+  // E006 and E007 need a file that is missing, too large or not regular; E008 and E038 need thousands
+  // of statements or variants: test/hostile-language.test.ts covers those four. E046 (a layer
+  // sequence the WGSL planner cannot run) is a guard no spec reaches today: every sequence is
+  // planned; test/wgsl-differential.test.ts covers it.
+  it('covers every code a spec can produce (all but E006, E007, E008, E038 and E046)', () => {
     const covered = new Set(corpus.flatMap((s) => s.expected.map((e) => e.split(' ')[0])));
-    const fromSpecs = Object.keys(CODES).filter((c) => c !== 'E006');
+    const fromSpecs = Object.keys(CODES).filter((c) => !['E006', 'E007', 'E008', 'E038', 'E046'].includes(c));
     expect(fromSpecs.filter((c) => !covered.has(c))).toEqual([]);
   });
 });

@@ -8,22 +8,47 @@ import type { FamilyNode, Num, Option, ScalarKey, SpecNode, Statement, Value, Va
 
 const isToken = (e: CstElement): e is IToken => 'image' in e;
 
+/**
+ * Every real token under `node`, in text order. Iterative: a statement may
+ * hold hundreds of thousands of tokens, and neither recursion nor
+ * `push(...list)` may grow with the input.
+ */
 function tokens(node: CstNode): IToken[] {
   const out: IToken[] = [];
-  for (const list of Object.values(node.children)) {
-    for (const e of list ?? []) {
-      if (isToken(e)) {
-        if (!Number.isNaN(e.startOffset)) out.push(e);
-      } else out.push(...tokens(e));
+  const stack: CstNode[] = [node];
+  for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
+    for (const list of Object.values(n.children)) {
+      for (const e of list ?? []) {
+        if (!isToken(e)) stack.push(e);
+        else if (!Number.isNaN(e.startOffset)) out.push(e);
+      }
     }
   }
   return out.sort((a, b) => a.startOffset - b.startOffset);
 }
 
+/** The first and last real tokens under `node`, without collecting them all. */
+function ends(node: CstNode): [IToken, IToken] | undefined {
+  let first: IToken | undefined;
+  let last: IToken | undefined;
+  const stack: CstNode[] = [node];
+  for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
+    for (const list of Object.values(n.children)) {
+      for (const e of list ?? []) {
+        if (!isToken(e)) stack.push(e);
+        else if (!Number.isNaN(e.startOffset)) {
+          if (first === undefined || e.startOffset < first.startOffset) first = e;
+          if (last === undefined || e.startOffset > last.startOffset) last = e;
+        }
+      }
+    }
+  }
+  return first && last ? [first, last] : undefined;
+}
+
 function span(node: CstNode, fallback: Range): Range {
-  const ts = tokens(node);
-  if (ts.length === 0) return fallback;
-  return { start: tokenRange(ts[0]!).start, end: tokenRange(ts.at(-1)!).end };
+  const e = ends(node);
+  return e === undefined ? fallback : { start: tokenRange(e[0]).start, end: tokenRange(e[1]).end };
 }
 
 const child = (node: CstNode, key: string): CstNode | undefined => {
@@ -59,9 +84,7 @@ function firstToken(node: CstNode, keys: string[]): IToken | undefined {
 }
 
 function nodeWord(node: CstNode | undefined): Word | undefined {
-  if (node === undefined) return undefined;
-  const t = tokens(node)[0];
-  return word(t);
+  return node === undefined ? undefined : word(ends(node)?.[0]);
 }
 
 const keyOf = (t: IToken): string => t.tokenType.name.replace(/^Kw_/, '');
@@ -117,15 +140,16 @@ function attributes(node: CstNode): Option[] {
 }
 
 function statement(node: CstNode, fallback: Range): Statement | undefined {
-  const range = span(node, fallback);
-  const first = tokens(node)[0];
-  const keywordRange = first ? tokenRange(first) : range;
+  if (node.name === 'setting') {
+    const inner = Object.values(node.children)[0]?.[0];
+    return inner && !isToken(inner) ? statement(inner, fallback) : undefined;
+  }
+  // One range object for a one-word statement: a spec may hold hundreds of thousands.
+  const e = ends(node);
+  const keywordRange = e ? tokenRange(e[0]) : fallback;
+  const range = e === undefined ? fallback : e[0] === e[1] ? keywordRange : { start: keywordRange.start, end: tokenRange(e[1]).end };
   const base = { range, keywordRange };
   switch (node.name) {
-    case 'setting': {
-      const inner = Object.values(node.children)[0]?.[0];
-      return inner && !isToken(inner) ? statement(inner, range) : undefined;
-    }
     case 'inputStatement':
       return { ...base, kind: 'input', channels: num(token(node, 'NumberLiteral')) };
     case 'classesStatement':
@@ -184,14 +208,14 @@ function statement(node: CstNode, fallback: Range): Statement | undefined {
 }
 
 function body(node: CstNode, fallback: Range): (Statement | VariantNode)[] {
-  const items: { offset: number; item: Statement | VariantNode }[] = [];
+  const items: (Statement | VariantNode)[] = [];
   for (const key of ['setting', 'compound', 'unknownStatement', 'variant']) {
     for (const c of children(node, key)) {
       const item = key === 'variant' ? variant(c, fallback) : statement(c, fallback);
-      if (item) items.push({ offset: item.range.start.offset, item });
+      if (item) items.push(item);
     }
   }
-  return items.sort((a, b) => a.offset - b.offset).map((x) => x.item);
+  return items.sort((a, b) => a.range.start.offset - b.range.start.offset);
 }
 
 function variant(node: CstNode, fallback: Range): VariantNode {

@@ -1,3 +1,4 @@
+import { printable } from '../diagnostics/render.js';
 import type { Compilation, CompileOptions } from '../compile/compile.js';
 
 /** Where a command writes and from where it resolves paths; tests pass their own. */
@@ -20,3 +21,6 @@ export interface CommandContext {
   report: (cs: Compilation[]) => number;
   setCode: (code: number) => void;
 }
+
+/** A message for the terminal: each of its lines printable (a typed path or tensor name may hold escape sequences). */
+export const printableLines = (message: string): string => message.split('\n').map(printable).join('\n');

@@ -34,26 +34,84 @@ export const START_OF_FILE: Range = {
   end: { line: 1, column: 1, offset: 0 },
 };
 
-/** Collects diagnostics for one file; stages append, callers read. */
+/** A hint, or a function computing it (a "did you mean" costs edit distances). */
+export type Hint = string | (() => string | undefined);
+
+/** How many diagnostics a sink keeps by default: more only cost memory, nobody reads them. */
+export const MAX_DIAGNOSTICS = 1000;
+
+/**
+ * Collects diagnostics for one file; stages append, callers read. At most
+ * `max` are kept (a million bad lines must not cost a million objects): the
+ * rest are only counted, and `items` ends with one E008 that says how many.
+ */
 export class DiagnosticSink {
-  readonly items: Diagnostic[] = [];
-  constructor(readonly file: string) {}
+  private readonly kept: Diagnostic[] = [];
+  private dropped = 0;
+  private firstDropped: Range | undefined;
+  private stoppedAt: Range | undefined;
+  private errorCount = 0;
+  constructor(
+    readonly file: string,
+    readonly max = MAX_DIAGNOSTICS,
+  ) {}
 
-  error(code: string, range: Range, message: string, hint?: string): void {
-    this.items.push(withHint({ code, severity: 'error', message, file: this.file, range }, hint));
+  /** A hint may be a function: it is then computed only for a diagnostic that is kept. */
+  error(code: string, range: Range, message: string, hint?: Hint): void {
+    this.add({ code, severity: 'error', message, file: this.file, range }, hint);
   }
 
-  warning(code: string, range: Range, message: string, hint?: string): void {
-    this.items.push(withHint({ code, severity: 'warning', message, file: this.file, range }, hint));
+  warning(code: string, range: Range, message: string, hint?: Hint): void {
+    this.add({ code, severity: 'warning', message, file: this.file, range }, hint);
   }
 
+  /** A stage gave up at `range` because of the cap (the parser after `max` syntax errors). */
+  stop(range: Range): void {
+    this.stoppedAt ??= range;
+  }
+
+  private add(d: Diagnostic, hint: Hint | undefined): void {
+    if (d.severity === 'error') this.errorCount++;
+    if (this.kept.length < this.max) {
+      this.kept.push(withHint(d, typeof hint === 'function' ? hint() : hint));
+      return;
+    }
+    if (this.dropped === 0) this.firstDropped = d.range;
+    this.dropped++;
+  }
+
+  /** What was collected, then the E008 that counts what was not. */
+  get items(): Diagnostic[] {
+    const out = this.kept.slice();
+    if (this.dropped > 0 || this.stoppedAt !== undefined) out.push(tooMany(this.file, this.firstDropped ?? this.stoppedAt!, this.dropped, this.max, this.stoppedAt));
+    return out;
+  }
+
+  /** Counts dropped errors too. */
   get hasErrors(): boolean {
-    return hasErrors(this.items);
+    return this.errorCount > 0;
   }
+}
+
+function tooMany(file: string, range: Range, dropped: number, max: number, stopped: Range | undefined): Diagnostic {
+  const stop = stopped === undefined ? '' : `; checking stopped at ${where(stopped)}`;
+  return {
+    code: 'E008',
+    severity: 'error',
+    message: `too many diagnostics; ${dropped.toLocaleString('en-US')} more not collected${stop}`,
+    file,
+    range,
+    hint: `effnet keeps the first ${max.toLocaleString('en-US')}: fix those and check again`,
+  };
 }
 
 function withHint(d: Diagnostic, hint: string | undefined): Diagnostic {
   return hint === undefined ? d : { ...d, hint };
+}
+
+/** A user's word as a message quotes it: long ones are cut, so a message stays one readable line. */
+export function clip(text: string, max = 40): string {
+  return text.length > max ? text.slice(0, max) + '…' : text;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
@@ -70,7 +128,8 @@ export const where = (r: Range): string => `${r.start.line}:${r.start.column}`;
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   const firstPerPosition = diagnostics.filter((d) => {
-    if (d.severity !== 'error') return true;
+    // E008 shares its position with a dropped diagnostic, never with a kept one's meaning.
+    if (d.severity !== 'error' || d.code === 'E008') return true;
     const key = `${d.file}:${d.range.start.offset}`;
     if (seen.has(key)) return false;
     seen.add(key);

@@ -9,6 +9,27 @@ export interface RenderOptions {
 const paint = (on: boolean, code: string, text: string): string =>
   on ? `\u001b[${code}m${text}\u001b[0m` : text;
 
+/**
+ * Characters a terminal acts on or hides instead of showing: C0 and C1
+ * controls (ESC starts colour and cursor sequences), DEL, format characters
+ * (bidi overrides, zero-width marks, tags) and line/paragraph separators.
+ */
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+const escape = (ch: string): string => {
+  const cp = ch.codePointAt(0)!;
+  return cp > 0xffff ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+};
+
+/**
+ * `text` safe to print on a terminal as one line: every control, format or
+ * separator character is shown as its escape (`\u001b`). Spec lines, user
+ * words and file names go through this before they reach stderr.
+ */
+export function printable(text: string): string {
+  return text.replace(UNSAFE, escape);
+}
+
 /** Columns of context kept on each side of the caret in a long source line. */
 const CONTEXT = 60;
 
@@ -22,7 +43,7 @@ export function renderDiagnostic(d: Diagnostic, source: string | readonly string
   const color = options.color ?? false;
   const { line, column } = d.range.start;
   const label = paint(color, d.severity === 'error' ? '1;31' : '1;33', `${d.severity} ${d.code}`);
-  const out = [`${d.file}:${line}:${column}: ${label}: ${d.message}`];
+  const out = [`${printable(d.file)}:${line}:${column}: ${label}: ${printable(d.message)}`];
   // No frame for a file that could not be read.
   const lines = source === undefined ? [] : typeof source === 'string' ? splitLines(source) : source;
   const text = lines[line - 1];
@@ -32,15 +53,17 @@ export function renderDiagnostic(d: Diagnostic, source: string | readonly string
     // Long lines are cut to a window around the caret.
     const from = Math.max(0, column - 1 - CONTEXT);
     const to = Math.min(full.length, Math.max(endColumn - 1, column) + CONTEXT);
-    const shown = (from > 0 ? '…' : '') + full.slice(from, to) + (to < full.length ? '…' : '');
-    const caretAt = column - 1 - from + (from > 0 ? 1 : 0);
-    const width = Math.max(1, Math.min(endColumn - column, to - (column - 1)));
+    // Escapes are wider than what they stand for: the caret is placed by the escaped text before it.
+    const before = (from > 0 ? '…' : '') + printable(full.slice(from, column - 1));
+    const under = printable(full.slice(column - 1, Math.min(endColumn - 1, to)));
+    const shown = before + under + printable(full.slice(Math.max(column - 1, Math.min(endColumn - 1, to)), to)) + (to < full.length ? '…' : '');
+    const width = Math.max(1, under.length);
     const gutter = String(line).length;
     out.push(`${' '.repeat(gutter)} |`);
     out.push(`${line} | ${shown}`);
-    out.push(`${' '.repeat(gutter)} | ${' '.repeat(caretAt)}${paint(color, '1;32', '^'.repeat(width))}`);
+    out.push(`${' '.repeat(gutter)} | ${' '.repeat(before.length)}${paint(color, '1;32', '^'.repeat(width))}`);
   }
-  if (d.hint !== undefined) out.push(`  = hint: ${d.hint}`);
+  if (d.hint !== undefined) out.push(`  = hint: ${printable(d.hint)}`);
   return out.join('\n');
 }
 
@@ -53,6 +76,10 @@ export function renderDiagnostics(
   const split = new Map([...sources].map(([file, text]) => [file, splitLines(text)]));
   const shown = diagnostics.slice(0, max).map((d) => renderDiagnostic(d, split.get(d.file), options));
   const rest = diagnostics.length - shown.length;
-  if (rest > 0) shown.push(`… and ${rest} more diagnostic${rest === 1 ? '' : 's'} not shown`);
+  if (rest > 0) {
+    shown.push(`… and ${rest} more diagnostic${rest === 1 ? '' : 's'} not shown`);
+    // "N more not collected" says the real count: it is shown even past the limit.
+    for (const d of diagnostics.slice(max)) if (d.code === 'E008') shown.push(renderDiagnostic(d, split.get(d.file), options));
+  }
   return shown.join('\n\n');
 }

@@ -5,8 +5,17 @@ import type { Range } from '../diagnostics/diagnostic.js';
 
 export const ACTIVATIONS = ['relu', 'relu6', 'silu', 'hardswish', 'hardsigmoid', 'sigmoid', 'gelu', 'identity'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
+
+/**
+ * A word table looked up with user text: no prototype, so `constructor` or
+ * `__proto__` is an unknown word, not Object's own property. Frozen.
+ */
+export function wordTable<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+}
+
 /** Other spellings users bring from PyTorch, Keras and timm. */
-export const ACTIVATION_ALIASES: Record<string, Activation> = {
+export const ACTIVATION_ALIASES = wordTable<Activation>({
   swish: 'silu',
   hswish: 'hardswish',
   hard_swish: 'hardswish',
@@ -14,18 +23,18 @@ export const ACTIVATION_ALIASES: Record<string, Activation> = {
   hard_sigmoid: 'hardsigmoid',
   none: 'identity',
   linear: 'identity',
-};
+});
 
 export const BLOCK_TYPES = ['mbconv', 'fused_mbconv', 'edge_residual', 'ds_conv', 'conv'] as const;
 export type BlockType = (typeof BLOCK_TYPES)[number];
 /** timm's one- and two-letter block codes. */
-export const BLOCK_ALIASES: Record<string, BlockType> = {
+export const BLOCK_ALIASES = wordTable<BlockType>({
   ir: 'mbconv',
   fused: 'fused_mbconv',
   er: 'edge_residual',
   ds: 'ds_conv',
   cn: 'conv',
-};
+});
 
 export type Padding = 'symmetric' | 'same';
 /** How torchvision's module tree names the layers (and so a checkpoint's tensors). */

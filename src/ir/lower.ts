@@ -1,5 +1,5 @@
 import type { FamilyNode, Option, Statement, VariantNode, Word } from '../ast/ast.js';
-import { where, type DiagnosticSink, type Range } from '../diagnostics/diagnostic.js';
+import { clip, where, type DiagnosticSink, type Range } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { STATEMENT_KEYWORDS } from '../lexer/tokens.js';
 import {
@@ -27,22 +27,22 @@ function readActivation(o: Option, sink: DiagnosticSink, what = 'activation'): A
 }
 
 /** Long spellings of the compact attributes, for hints. */
-const LONG_FORMS: Record<string, string> = { kernel: 'k', stride: 's', expand: 'e', channels: 'c', repeats: 'n' };
+const LONG_FORMS = new Map([['kernel', 'k'], ['stride', 's'], ['expand', 'e'], ['channels', 'c'], ['repeats', 'n']]);
 const ATTRIBUTE_NAMES = ['k', 's', 'e', 'c', 'n', 'se', 'act', 'skip', 'mid', 'expand_from', 'fixed_width', 'fixed_depth', 'grow_only'];
 
 function unknownAttribute(o: Option, sink: DiagnosticSink): void {
   const word = o.key.slice(1);
   if (/^[-.\d]/.test(word)) {
-    sink.error('E003', o.range, `unexpected number ${word}`, 'a number follows its attribute letter, as in `k3` or `c24`');
+    sink.error('E003', o.range, `unexpected number ${clip(word)}`, 'a number follows its attribute letter, as in `k3` or `c24`');
     return;
   }
-  const compact = LONG_FORMS[word] ?? (/^[ksecn]$/.test(word) ? word : undefined);
-  const hint = compact
-    ? `write \`${compact}${o.value?.text ?? 'N'}\`${compact === word ? ', without a space' : ''}`
+  const compact = LONG_FORMS.get(word) ?? (/^[ksecn]$/.test(word) ? word : undefined);
+  const hint = () => compact
+    ? `write \`${compact}${clip(o.value?.text ?? 'N')}\`${compact === word ? ', without a space' : ''}`
     : /^[a-z]+\d/.test(word)
       ? `compact attributes are k (kernel), s (stride), e (expand), c (channels), n (repeats)`
       : didYouMean(word, ATTRIBUTE_NAMES);
-  sink.error('E003', o.range, `unknown attribute \`${word}\``, hint);
+  sink.error('E003', o.range, `unknown attribute \`${clip(word)}\``, hint);
 }
 
 /** Stem and head: `conv k3 s2 c32 [act X] [fixed_width]`. */
@@ -113,7 +113,8 @@ function lowerStage(s: Statement & { kind: 'stage' }, sink: DiagnosticSink): Sta
   const block = s.blockType && readWord(s.blockType, 'block type', BLOCK_TYPES, sink, 'E010', BLOCK_ALIASES);
   if (s.blockType === undefined) sink.error('E014', s.keywordRange, 'the stage needs a block type', `one of ${BLOCK_TYPES.map((b) => `\`${b}\``).join(', ')}`);
   const once = new OnceTracker(sink, 'attribute');
-  const got: Partial<Record<string, number | Activation | string | boolean>> = {};
+  // Keys are attribute keywords, never user words; a null prototype all the same.
+  const got: Partial<Record<string, number | Activation | string | boolean>> = Object.create(null);
   let ok = block !== undefined;
   const keyRanges = new Map<string, Range>();
   for (const o of s.attributes) {
@@ -223,15 +224,16 @@ function lowerStage(s: Statement & { kind: 'stage' }, sink: DiagnosticSink): Sta
 function unknownStatement(s: Statement & { kind: 'unknown' }, sink: DiagnosticSink): void {
   const first = s.words[0]!;
   if (first.kind === 'number') {
-    sink.error('E003', first.range, `unexpected number ${first.text}`, 'a number follows the word it belongs to, as in `classes 1000`');
+    sink.error('E003', first.range, `unexpected number ${clip(first.text)}`, 'a number follows the word it belongs to, as in `classes 1000`');
     return;
   }
-  const hint = LONG_FORMS[first.text]
-    ? `inside a stage write \`${LONG_FORMS[first.text]}${s.words[1]?.text ?? 'N'}\``
+  const long = LONG_FORMS.get(first.text);
+  const hint = () => long
+    ? `inside a stage write \`${long}${clip(s.words[1]?.text ?? 'N')}\``
     : /^[ksecn]\d/.test(first.text)
       ? 'compact attributes such as `k3` belong on a `stage`, `stem` or `head` line'
-      : didYouMean(first.text, [...STATEMENT_KEYWORDS]);
-  sink.error('E003', first.range, `unknown statement \`${first.text}\``, hint);
+      : didYouMean(first.text, STATEMENT_KEYWORDS);
+  sink.error('E003', first.range, `unknown statement \`${clip(first.text)}\``, hint);
 }
 
 /** Applies one scope's statements to `net` (a copy of the base for variants). */
@@ -244,6 +246,7 @@ function applyStatements(
 ): void {
   const once = new OnceTracker(sink, 'setting');
   let stagesReplaced = false;
+  let ownStages = false;
   for (const s of statements) {
     switch (s.kind) {
       case 'unknown':
@@ -337,9 +340,17 @@ function applyStatements(
         if (scope === 'variant' && !stagesReplaced) {
           net.stages = [];
           stagesReplaced = true;
+          ownStages = true;
         }
         const stage = lowerStage(s, sink);
-        if (stage) net.stages = [...net.stages, stage];
+        // Copied once per scope (the base's table is shared), then grown in place: not copied per stage.
+        if (stage) {
+          if (!ownStages) {
+            net.stages = net.stages.slice();
+            ownStages = true;
+          }
+          net.stages.push(stage);
+        }
         break;
       }
       case 'classifier': {
@@ -404,13 +415,13 @@ function lowerCompound(statements: Statement[], sink: DiagnosticSink): CompoundI
   for (const extra of all.slice(1)) sink.error('E013', extra.keywordRange, '`compound` is given twice', `the first is at ${where(all[0]!.keywordRange)}`);
   const s = all[0]!;
   const once = new OnceTracker(sink, 'coefficient');
-  const got: Record<string, number> = {};
+  const got: Partial<Record<'alpha' | 'beta' | 'gamma', number>> = {};
   for (const o of s.options) {
     if (!once.first(o.key, o.range)) continue;
     const v = readNumber(o.value, { what: o.key, min: 0, minExclusive: true, max: 100 }, sink);
-    if (v !== undefined) got[o.key] = v;
+    if (v !== undefined && (o.key === 'alpha' || o.key === 'beta' || o.key === 'gamma')) got[o.key] = v;
   }
-  const missing = ['alpha', 'beta', 'gamma'].filter((k) => got[k] === undefined && !s.options.some((o) => o.key === k));
+  const missing = (['alpha', 'beta', 'gamma'] as const).filter((k) => got[k] === undefined && !s.options.some((o) => o.key === k));
   if (missing.length > 0) {
     sink.error('E014', s.range, `\`compound\` needs ${missing.join(', ')}`, 'for example `compound alpha 1.2 beta 1.1 gamma 1.15`');
     return null;
@@ -429,12 +440,28 @@ function lowerCompound(statements: Statement[], sink: DiagnosticSink): CompoundI
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Names become folder names under generated/: short enough for any file system. */
+export const MAX_NAME_LENGTH = 64;
+/** Names Windows reserves for devices, whatever the case (`con`, `NUL`, `com1`). */
+const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
+const NAME_RULE = `a name starts with a letter or \`_\` and goes on with letters, digits and \`_\`, at most ${MAX_NAME_LENGTH} characters: it becomes a folder name under generated/`;
 
 function checkName(name: Word | undefined, what: string, sink: DiagnosticSink): boolean {
   if (name === undefined) return false;
-  if (NAME.test(name.text)) return true;
-  sink.error('E018', name.range, `${what} name \`${name.text}\` is not a plain name`, 'a name starts with a letter or `_` and goes on with letters, digits and `_`: it becomes a folder name under generated/');
-  return false;
+  const text = name.text;
+  if (!NAME.test(text)) {
+    sink.error('E018', name.range, `${what} name \`${clip(text)}\` is not a plain name`, NAME_RULE);
+    return false;
+  }
+  if (text.length > MAX_NAME_LENGTH) {
+    sink.error('E018', name.range, `${what} name \`${clip(text)}\` is ${text.length} characters long`, NAME_RULE);
+    return false;
+  }
+  if (RESERVED.test(text)) {
+    sink.error('E018', name.range, `${what} name \`${text}\` is a device name on Windows`, 'Windows cannot create a folder named con, prn, aux, nul, com0–com9 or lpt0–lpt9 (in any case): choose another name');
+    return false;
+  }
+  return true;
 }
 
 /**
@@ -462,19 +489,28 @@ export function lowerFamily(family: FamilyNode, file: string, sink: DiagnosticSi
     sink.error('E031', family.keywordRange, `family \`${family.name?.text ?? ''}\` has no variants`, 'add for example `variant b0 { width 1.0 depth 1.0 resolution 224 }`');
 
   const variants: VariantIR[] = [];
-  const seen = new Map<string, Range>();
+  // Keyed by the lower-case name: `B0` and `b0` would share a folder on macOS and Windows.
+  const seen = new Map<string, Word>();
+  const baseDeclaresStages = statements.some((s) => s.kind === 'stage');
   for (const v of variantNodes) {
     if (!checkName(v.name, 'variant', sink) || v.name === undefined) continue;
-    const first = seen.get(v.name.text);
+    const first = seen.get(v.name.text.toLowerCase());
     if (first) {
-      sink.error('E030', v.name.range, `variant \`${v.name.text}\` is defined twice`, `the first is at ${where(first)}`);
+      const same = first.text === v.name.text;
+      sink.error(
+        'E030',
+        v.name.range,
+        same ? `variant \`${v.name.text}\` is defined twice` : `variant \`${v.name.text}\` differs from \`${first.text}\` only in case`,
+        same ? `the first is at ${where(first.range)}` : `the first is at ${where(first.range)}; variant names become folder names, which case-insensitive file systems (macOS, Windows) cannot tell apart`,
+      );
       continue;
     }
-    seen.set(v.name.text, v.name.range);
-    const net: NetworkIR = structuredClone(base);
+    seen.set(v.name.text.toLowerCase(), v.name);
+    // Shallow: applyStatements replaces, never mutates, what it changes (norm, se, stages …), so the base is shared safely.
+    const net: NetworkIR = { ...base };
     const scalars: VariantScalars = {};
     applyStatements(v.statements, net, scalars, 'variant', sink);
-    const stagesDeclared = [...statements, ...v.statements].some((s) => s.kind === 'stage');
+    const stagesDeclared = baseDeclaresStages || v.statements.some((s) => s.kind === 'stage');
     if (net.stages.length === 0) {
       if (stagesDeclared || !syntaxOk) continue;
       sink.error('E036', v.name.range, `variant \`${v.name.text}\` has no stages`, 'add `stage` lines to the family or to this variant');

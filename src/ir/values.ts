@@ -1,6 +1,6 @@
-import { where, type DiagnosticSink, type Range } from '../diagnostics/diagnostic.js';
+import { clip, where, type DiagnosticSink, type Range } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
-import type { Option, Value } from '../ast/ast.js';
+import type { Value } from '../ast/ast.js';
 
 // Small checked readers shared by the lowering: each reports its own problem
 // and returns undefined, so callers keep their defaults and go on.
@@ -26,22 +26,22 @@ export function readNumber(v: Value | undefined, rule: NumberRule, sink: Diagnos
   // A missing value is a syntax error the parser has reported already.
   if (v === undefined) return undefined;
   if (v.kind !== 'number') {
-    sink.error('E017', v.range, `${rule.what} must be a number, not \`${v.text}\``);
+    sink.error('E017', v.range, `${rule.what} must be a number, not \`${clip(v.text)}\``);
     return undefined;
   }
   const x = v.value;
   if (!Number.isFinite(x)) {
-    sink.error('E026', v.range, `${rule.what} \`${v.text}\` is not a finite number`);
+    sink.error('E026', v.range, `${rule.what} \`${clip(v.text)}\` is not a finite number`);
     return undefined;
   }
   if (rule.integer && !Number.isInteger(x)) {
-    sink.error('E017', v.range, `${rule.what} must be an integer, not ${v.text}`);
+    sink.error('E017', v.range, `${rule.what} must be an integer, not ${clip(v.text)}`);
     return undefined;
   }
   const tooLow = rule.min !== undefined && (rule.minExclusive ? x <= rule.min : x < rule.min);
   const tooHigh = rule.max !== undefined && (rule.maxExclusive ? x >= rule.max : x > rule.max);
   if (tooLow || tooHigh) {
-    sink.error(rule.code ?? 'E026', v.range, `${rule.what} ${v.text} is out of range: it must be ${describeBounds(rule)}`);
+    sink.error(rule.code ?? 'E026', v.range, `${rule.what} ${clip(v.text)} is out of range: it must be ${describeBounds(rule)}`);
     return undefined;
   }
   return x;
@@ -58,23 +58,26 @@ export const positiveInt = (what: string, code = 'E026'): NumberRule => ({
   code,
 });
 
+const NO_ALIASES: Readonly<Record<string, never>> = Object.freeze(Object.create(null) as Record<string, never>);
+
 export function readWord<T extends string>(
   v: Value | undefined,
   what: string,
   allowed: readonly T[],
   sink: DiagnosticSink,
   code = 'E012',
-  aliases: Record<string, T> = {},
+  aliases: Readonly<Record<string, T>> = NO_ALIASES,
 ): T | undefined {
   if (v === undefined) return undefined;
   const text = v.text;
   if ((allowed as readonly string[]).includes(text)) return text as T;
-  if (aliases[text] !== undefined) return aliases[text];
+  // Own properties only: `constructor` is a user's word, not Object's.
+  if (Object.hasOwn(aliases, text)) return aliases[text];
   sink.error(
     code,
     v.range,
-    `unknown ${what} \`${text}\``,
-    didYouMean(text, [...allowed, ...Object.keys(aliases)]) ?? `expected one of ${allowed.map((a) => `\`${a}\``).join(', ')}`,
+    `unknown ${what} \`${clip(text)}\``,
+    () => didYouMean(text, [...allowed, ...Object.keys(aliases)]) ?? `expected one of ${allowed.map((a) => `\`${a}\``).join(', ')}`,
   );
   return undefined;
 }

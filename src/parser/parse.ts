@@ -1,6 +1,8 @@
 import type { CstNode, IRecognitionException, IToken } from 'chevrotain';
-import { DiagnosticSink, LINE_BREAK, type Range } from '../diagnostics/diagnostic.js';
+import { clip, DiagnosticSink, type Range } from '../diagnostics/diagnostic.js';
+import { printable } from '../diagnostics/render.js';
 import { didYouMean } from '../diagnostics/suggest.js';
+import { overrun, type Budget } from '../lexer/budget.js';
 import { effnetLexer, STATEMENT_KEYWORDS } from '../lexer/tokens.js';
 import { effnetParser } from './parser.js';
 
@@ -10,39 +12,72 @@ export interface ParseResult {
   unrecognised: boolean;
 }
 
-/** The range a token covers (columns 1-based, end exclusive). */
+/**
+ * The range a token covers (columns 1-based, end exclusive). The lexer tracks
+ * start positions only; the end follows from the image (which holds a line
+ * break only in a comment).
+ */
 export function tokenRange(t: IToken): Range {
   const line = t.startLine ?? 1;
   const column = t.startColumn ?? 1;
-  const endLine = t.endLine ?? line;
-  const endColumn = (t.endColumn ?? column) + 1;
-  return {
-    start: { line, column, offset: t.startOffset },
-    end: { line: endLine, column: endColumn, offset: (t.endOffset ?? t.startOffset) + 1 },
-  };
+  const start = { line, column, offset: t.startOffset };
+  const image = t.image;
+  const end = Number.isNaN(t.startOffset) ? start.offset : t.startOffset + image.length;
+  let endLine = line;
+  let lineStart = -column + 1; // offset in `image` of the current line's first column
+  for (const m of image.matchAll(/\r\n?|\n/g)) {
+    endLine++;
+    lineStart = m.index + m[0].length;
+  }
+  return { start, end: { line: endLine, column: image.length - lineStart + 1, offset: end } };
 }
 
+/** Where the text ends, counting line breaks as the lexer does, without splitting the text. */
 function endOfText(text: string): Range {
-  const lines = text.split(LINE_BREAK);
-  const line = lines.length;
-  const column = (lines[line - 1] ?? '').length + 1;
-  const at = { line, column, offset: text.length };
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  const at = { line, column: text.length - lineStart + 1, offset: text.length };
   return { start: at, end: at };
 }
 
 const show = (t: IToken): string => (t.image.length > 24 ? t.image.slice(0, 24) + '…' : t.image);
 
+/**
+ * Far above any real spec (the shipped ones have under 1,000 tokens), and low
+ * enough that the worst spec within it (200,000 one-word statements) compiles
+ * in a few hundred megabytes.
+ */
+export const DEFAULT_BUDGET: Budget = { maxTokens: 200_000, maxVariants: 1_000 };
+
+/** Room for 20 tokens a variant when a caller allows more variants than the default. */
+export const budgetFor = (maxVariants = DEFAULT_BUDGET.maxVariants, maxTokens?: number): Budget => ({
+  maxVariants,
+  maxTokens: maxTokens ?? Math.max(DEFAULT_BUDGET.maxTokens, 20 * maxVariants),
+});
+
 /** Lex and parse; every problem becomes a diagnostic in `sink`. */
-export function parseText(text: string, sink: DiagnosticSink): ParseResult {
+export function parseText(text: string, sink: DiagnosticSink, budget: Budget = DEFAULT_BUDGET): ParseResult {
+  const over = overrun(text, budget);
+  if (over !== undefined) {
+    reportOverrun(text, over, sink);
+    return { cst: undefined, unrecognised: true };
+  }
   const lexed = effnetLexer.tokenize(text);
   for (const e of lexed.errors) {
     const start = { line: e.line ?? 1, column: e.column ?? 1, offset: e.offset };
-    const ch = text.slice(e.offset, e.offset + e.length);
-    const printable = /^[\x21-\x7e]+$/.test(ch) ? `\`${ch}\`` : JSON.stringify(ch);
+    const ch = text.slice(e.offset, e.offset + Math.min(e.length, 41));
+    const shown = /^[\x21-\x7e]+$/.test(ch) ? `\`${clip(ch)}\`` : `"${printable(clip(ch))}"`;
     sink.error(
       'E001',
       { start, end: { ...start, column: start.column + e.length, offset: e.offset + e.length } },
-      `unexpected character ${printable}`,
+      `unexpected character${e.length > 1 ? 's' : ''} ${shown}`,
       'effnet specs use words, numbers, `{ }` and `//` or `/* */` comments',
     );
   }
@@ -54,6 +89,8 @@ export function parseText(text: string, sink: DiagnosticSink): ParseResult {
   }
   const parser = effnetParser();
   parser.input = lexed.tokens;
+  // Syntax errors past what the sink keeps are not worth an exception and a recovery each.
+  parser.maxErrors = sink.max;
   const cst = parser.spec();
   // When the very first token is wrong (`famly x {`), what follows is noise.
   const unrecognised = parser.errors.length > 0 && parser.errors[0]!.token.startOffset === lexed.tokens[0]?.startOffset;
@@ -62,7 +99,26 @@ export function parseText(text: string, sink: DiagnosticSink): ParseResult {
   const unclosed = (lexed.groups['malformed'] ?? []).some((t) => t.image.startsWith('/*'));
   if (unclosed) errors = errors.filter((e) => e.token.tokenType.name !== 'EOF');
   for (const e of errors) reportParseError(e, text, sink);
+  const stop = parser.stopToken;
+  if (stop !== undefined) sink.stop(stop.tokenType.name === 'EOF' ? endOfText(text) : tokenRange(stop));
   return { cst, unrecognised };
+}
+
+function reportOverrun(text: string, over: NonNullable<ReturnType<typeof overrun>>, sink: DiagnosticSink): void {
+  const at = positionOf(text, over.offset);
+  const range = { start: at, end: at };
+  const count = over.count.toLocaleString('en-US');
+  const limit = over.limit.toLocaleString('en-US');
+  if (over.what === 'variants')
+    sink.error('E038', range, `the spec declares ${count} variants, more than the limit of ${limit}`, '--max-variants raises the limit; every variant is compiled, so each one costs time and memory');
+  else
+    sink.error('E007', range, `the spec has ${count} tokens, more than the limit of ${limit}`, 'effnet specs hold a few thousand tokens at most: this one looks generated or corrupted, and was not parsed');
+}
+
+/** Line and column of an offset, counting line breaks as the lexer does. */
+function positionOf(text: string, offset: number): Range['start'] {
+  const upTo = endOfText(text.slice(0, offset)).start;
+  return { line: upTo.line, column: upTo.column, offset };
 }
 
 function reportParseError(e: IRecognitionException, text: string, sink: DiagnosticSink): void {
@@ -80,7 +136,7 @@ function reportParseError(e: IRecognitionException, text: string, sink: Diagnost
     return;
   }
   sink.error('E002', range, `unexpected \`${show(t)}\`${expected ? `, expected ${expected}` : ''}`,
-    didYouMean(t.image, [...STATEMENT_KEYWORDS]));
+    () => didYouMean(t.image, STATEMENT_KEYWORDS));
 }
 
 /** Our errorMessageProvider (parser.ts) packs the expected token list into the message. */

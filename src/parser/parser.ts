@@ -1,4 +1,4 @@
-import { CstParser, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import * as T from '../lexer/tokens.js';
 
 function expectedList(types: TokenType[]): string {
@@ -24,10 +24,45 @@ const expectedOnly: IParserErrorMessageProvider = {
  * so that one bad word costs one diagnostic, not the rest of the file.
  */
 export class EffnetParser extends CstParser {
+  /**
+   * Stop after this many syntax errors: each one costs an exception and a
+   * recovery, and a million of them took minutes. Every loop of the grammar
+   * is gated on it, so the parse then runs out to the end without more errors
+   * than the few its enclosing rules raise.
+   */
+  maxErrors = Infinity;
+  private saved = 0;
+  /** The token of the error that reached the cap. */
+  stopToken: IToken | undefined;
+
   constructor() {
     super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: expectedOnly });
     this.performSelfAnalysis();
   }
+
+  /** Syntax errors since the input was set (`errors` copies the list on every read). */
+  get errorCount(): number {
+    return this.saved;
+  }
+
+  /** Whether the error cap stopped the parse. */
+  get stopped(): boolean {
+    return this.saved >= this.maxErrors;
+  }
+
+  override reset(): void {
+    super.reset();
+    this.saved = 0;
+    this.stopToken = undefined;
+  }
+
+  // Chevrotain's (undeclared) hook through which every recognition error is recorded: counted here.
+  SAVE_ERROR(error: IRecognitionException): IRecognitionException {
+    if (++this.saved === this.maxErrors) this.stopToken = error.token;
+    return (CstParser.prototype as unknown as { SAVE_ERROR(e: IRecognitionException): IRecognitionException }).SAVE_ERROR.call(this, error);
+  }
+
+  private readonly going = (): boolean => this.saved < this.maxErrors;
 
   /**
    * Options and attributes continue a statement only on its keyword's line, so
@@ -35,7 +70,7 @@ export class EffnetParser extends CstParser {
    * statement on the next line is never taken for an option of this one.
    */
   private onLineOf(keyword: IToken): () => boolean {
-    return () => this.LA(1).startLine === keyword.startLine;
+    return () => this.saved < this.maxErrors && this.LA(1).startLine === keyword.startLine;
   }
 
   spec = this.RULE('spec', () => {
@@ -46,14 +81,16 @@ export class EffnetParser extends CstParser {
     this.CONSUME(T.Family);
     this.SUBRULE(this.name);
     this.CONSUME(T.LCurly);
-    this.MANY(() =>
-      this.OR([
-        { ALT: () => this.SUBRULE(this.setting) },
-        { ALT: () => this.SUBRULE(this.compound) },
-        { ALT: () => this.SUBRULE(this.variant) },
-        { ALT: () => this.SUBRULE(this.unknownStatement) },
-      ]),
-    );
+    this.MANY({
+      GATE: this.going,
+      DEF: () =>
+        this.OR([
+          { ALT: () => this.SUBRULE(this.setting) },
+          { ALT: () => this.SUBRULE(this.compound) },
+          { ALT: () => this.SUBRULE(this.variant) },
+          { ALT: () => this.SUBRULE(this.unknownStatement) },
+        ]),
+    });
     this.CONSUME(T.RCurly);
   });
 
@@ -66,13 +103,15 @@ export class EffnetParser extends CstParser {
     this.CONSUME(T.Variant);
     this.SUBRULE(this.name);
     this.CONSUME(T.LCurly);
-    this.MANY(() =>
-      this.OR([
-        { ALT: () => this.SUBRULE(this.setting) },
-        { ALT: () => this.SUBRULE(this.compound) },
-        { ALT: () => this.SUBRULE(this.unknownStatement) },
-      ]),
-    );
+    this.MANY({
+      GATE: this.going,
+      DEF: () =>
+        this.OR([
+          { ALT: () => this.SUBRULE(this.setting) },
+          { ALT: () => this.SUBRULE(this.compound) },
+          { ALT: () => this.SUBRULE(this.unknownStatement) },
+        ]),
+    });
     this.CONSUME(T.RCurly);
   });
 
