@@ -4,6 +4,7 @@ import type { Block, BlockLayer, ConvRole, LinearLayer, ScaledStage, Shape, Stag
 import { convLayer, linearLayer, seLayer } from './layers.js';
 import { activationBytes, BYTES_PER_VALUE, shapeBytes } from './memory.js';
 import { makeDivisible, scaleRepeats } from './rounding.js';
+import { checkTargets } from './targets.js';
 
 export interface GraphLimits {
   /** Refuse variants with more trainable parameters than this. */
@@ -239,7 +240,7 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
     stages.push({ index: i + 1, config: s, inShape, outShape: shape, blocks });
   }
 
-  return {
+  const graph: VariantGraph = {
     family: family.name,
     variant: v.name,
     phi: v.phi,
@@ -257,6 +258,7 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
     head,
     classifier: { poolShape: [features, 1, 1], hidden, dropout: net.classifier.dropout, linear },
   };
+  return checkTargets(graph, net, at, sink) ? graph : undefined;
 }
 
 /** Every variant's graph; a variant that fails its checks is left out with a diagnostic. */

@@ -114,6 +114,19 @@ export function layerSpecs(network: Network): LayerSpec[] {
   return layers;
 }
 
+/** Channels of the input image: the first convolution's (the stem's) input channels. */
+export function inputChannels(network: Network): number {
+  let channels: number | undefined;
+  network<null>(null, {
+    conv: (x, spec) => ((channels ??= spec.in), x),
+    se: (x) => x,
+    block: (x, _spec, body) => body(x),
+    classifier: (x) => x,
+  });
+  if (channels === undefined) throw new Error('the network has no convolution to take its input channels from');
+  return channels;
+}
+
 export const isDepthwise = (s: ConvSpec): boolean => s.groups > 1 && s.groups === s.in && s.groups === s.out;
 
 /** TensorFlow's SAME padding of one axis: [before, after]. */

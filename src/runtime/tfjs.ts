@@ -2,7 +2,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { bindCheckpoint, type Layout, type Weights } from './checkpoint.js';
 import { convKernel, foldedConv, kernelShape, slot, transpose } from './fold.js';
 import { parseSafetensors } from './safetensors.js';
-import { isDepthwise, layerSpecs, paddingMode, type Activation, type Builder, type ConvSpec, type LayerSpec, type ModelMetadata, type Network } from './spec.js';
+import { inputChannels, isDepthwise, layerSpecs, paddingMode, type Activation, type Builder, type ConvSpec, type LayerSpec, type ModelMetadata, type Network } from './spec.js';
 
 // The TensorFlow.js runtime generated `model.tfjs.ts` files share. It takes
 // the tf namespace from the generated module (which imports the tfjs flavour
@@ -18,7 +18,7 @@ export interface ModelOptions {
   weights?: Weights;
 }
 
-/** Runs the network on an NHWC batch `[N, R, R, 3]` and returns logits `[N, classes]`. */
+/** Runs the network on an NHWC batch `[N, R, R, C]` (C the spec's input channels) and returns logits `[N, classes]`. */
 export interface Inference {
   (input: tfjs.Tensor4D): tfjs.Tensor2D;
   /** Frees the folded weight tensors. */
@@ -286,7 +286,7 @@ export function tfjsRuntime(tf: Tf): TfjsRuntime {
   const runtime: TfjsRuntime = {
     createModel(network, meta, options = {}) {
       custom ??= customLayers(tf);
-      const input = tf.input({ shape: [meta.resolution, meta.resolution, 3], name: 'input' });
+      const input = tf.input({ shape: [meta.resolution, meta.resolution, inputChannels(network)], name: 'input' });
       const output = network<Sym>(input, layersBuilder(tf, custom));
       const model = tf.model({ inputs: input, outputs: output, name: `${meta.family}_${meta.variant}` });
       if (options.weights) runtime.setWeights(model, network, options.weights);
@@ -307,10 +307,11 @@ export function tfjsRuntime(tf: Tf): TfjsRuntime {
       const prepared = prepare(tf, layerSpecs(network), weights);
       const builder = opsBuilder(tf, prepared);
       const r = meta.resolution;
+      const channels = inputChannels(network);
       const run = (input: tfjs.Tensor4D): tfjs.Tensor2D => {
         const [, h, w, c] = input.shape;
-        if (input.rank !== 4 || h !== r || w !== r || c !== 3)
-          throw new Error(`${who(meta)} takes an NHWC batch [N, ${r}, ${r}, 3], not [${input.shape.join(', ')}]`);
+        if (input.rank !== 4 || h !== r || w !== r || c !== channels)
+          throw new Error(`${who(meta)} takes an NHWC batch [N, ${r}, ${r}, ${channels}], not [${input.shape.join(', ')}]`);
         return tf.tidy(() => network<tfjs.Tensor>(input, builder) as tfjs.Tensor2D);
       };
       return Object.assign(run, {

@@ -1,4 +1,4 @@
-import { isDepthwise, type Activation, type Builder, type ConvSpec, type LayerSpec, type Network } from './spec.js';
+import { inputChannels, isDepthwise, type Activation, type Builder, type ConvSpec, type LayerSpec, type Network } from './spec.js';
 
 // A network as a sequence of WGSL dispatches for one image: which kernel,
 // its baked constants, where its tensors lie in one activation arena (planned
@@ -6,7 +6,7 @@ import { isDepthwise, type Activation, type Builder, type ConvSpec, type LayerSp
 // packed weight chunks. The emitter turns the steps into shaders; the host
 // runtime recomputes the same plan to pack weights and bind buffers.
 
-export type StepKind = 'conv2d' | 'depthwise' | 'pointwise' | 'pool' | 'se' | 'dense';
+export type StepKind = 'conv2d' | 'depthwise' | 'pointwise' | 'pool' | 'se' | 'dense' | 'scale';
 
 /** Offsets in floats: arena tensors, and weights within the step's chunk. */
 export interface StepParams {
@@ -20,7 +20,7 @@ export interface StepParams {
 
 export interface Step {
   kind: StepKind;
-  /** The layer it computes (a pool step names the layer it feeds). */
+  /** The layer it computes (a pool step names the layer it feeds, a scale step the SE or block it completes). */
   layer: string;
   /** Shape constants baked into the shader. */
   consts: Record<string, number | boolean>;
@@ -42,13 +42,15 @@ export interface Packing {
   /** Offset of the weights, then of the bias, in floats within the chunk. */
   weights: number;
   bias: number;
+  /** A linear layer too large for one binding is split by output columns: this slice's [start, end). */
+  columns?: [number, number];
 }
 
 export interface WgslPlan {
   steps: Step[];
   arenaFloats: number;
   /** One image, NHWC. */
-  input: { offset: number; floats: number };
+  input: { offset: number; floats: number; channels: number };
   output: { offset: number; floats: number };
   /** Floats per weight chunk. */
   chunks: number[];
@@ -59,19 +61,40 @@ export interface WgslPlan {
 
 /** WebGPU guarantees 128 MiB per storage binding; chunks stay within it so every device can bind them. */
 export const CHUNK_BYTES = 128 * 2 ** 20;
+/** WebGPU guarantees 16 KiB of workgroup memory: the SE kernel keeps its hidden layer there when it fits. */
+export const WORKGROUP_BYTES = 16 * 2 ** 10;
 /** WebGPU guarantees 65,535 workgroups per grid dimension. */
-const MAX_GRID_X = 65535;
+const MAX_GRID = 65535;
 const INVOCATIONS_PER_WORKGROUP = 64;
 
-export class PlanError extends Error {}
+export interface PlanOptions {
+  /** Bytes per weight binding (tests shrink it to exercise splitting). */
+  chunkBytes?: number;
+  /** Workgroup memory the SE kernel may use (tests shrink it to exercise the fallback). */
+  workgroupBytes?: number;
+}
+
+/**
+ * A layer the planner cannot run: `limit` when it is beyond what WebGPU guarantees,
+ * `sequence` when no kernel sequence computes it. `checkWgsl` turns both into diagnostics.
+ */
+export class PlanError extends Error {
+  constructor(
+    message: string,
+    readonly layer: string,
+    readonly reason: 'limit' | 'sequence',
+  ) {
+    super(message);
+  }
+}
 
 interface Tensor {
   id: number;
   floats: number;
   /** [height, width, channels]. */
   shape: [number, number, number];
-  /** An SE gate the next 1×1 convolution applies to this tensor's channels. */
-  gate?: Tensor;
+  /** An SE gate on this tensor's channels, not yet applied: a following 1×1 convolution fuses it, anything else gets a scale step first. */
+  gate?: { tensor: Tensor; layer: string };
 }
 
 interface Life {
@@ -81,22 +104,32 @@ interface Life {
   offset: number;
 }
 
+interface StepTensors {
+  input: Tensor;
+  output: Tensor;
+  residual?: Tensor;
+  gate?: Tensor;
+  /** Floats into `output` where the step writes (a slice of a split dense layer). */
+  outputShift?: number;
+}
+
 const align4 = (n: number) => Math.ceil(n / 4) * 4;
-const grid = (workgroups: number): [number, number] => [Math.min(workgroups, MAX_GRID_X), Math.ceil(workgroups / MAX_GRID_X)];
 
 /** First-fit offsets: tensors whose lifetimes overlap never share floats. */
 function allocate(lives: Life[]): number {
   let size = 0;
-  const placed: Life[] = [];
+  // Tensors come in order of start, so one that ended before this start overlaps no later one.
+  let active: Life[] = [];
   for (const t of [...lives].sort((a, b) => a.start - b.start || b.floats - a.floats)) {
-    const busy = placed.filter((p) => p.start <= t.end && t.start <= p.end).sort((a, b) => a.offset - b.offset);
+    active = active.filter((p) => p.end >= t.start);
+    const busy = [...active].sort((a, b) => a.offset - b.offset);
     let offset = 0;
     for (const p of busy) {
       if (offset + t.floats <= p.offset) break;
       offset = Math.max(offset, p.offset + align4(p.floats));
     }
     t.offset = offset;
-    placed.push(t);
+    active.push(t);
     size = Math.max(size, offset + align4(t.floats));
   }
   return size;
@@ -108,14 +141,17 @@ function packedFloats(l: LayerSpec): { weights: number; bias: number } {
   return { weights: l.spec.in * l.spec.out, bias: l.spec.out };
 }
 
+const mib = (floats: number) => `${((floats * 4) / 2 ** 20).toFixed(1)} MiB`;
+
 /** The dispatch plan of one image through `network` at `resolution`. */
-export function planWgsl(network: Network, resolution: number): WgslPlan {
+export function planWgsl(network: Network, resolution: number, options: PlanOptions = {}): WgslPlan {
   const lives: Life[] = [];
   const steps: Step[] = [];
-  const tensorOf = new Map<Step, { input: Tensor; output: Tensor; residual?: Tensor; gate?: Tensor }>();
+  const tensorOf = new Map<Step, StepTensors>();
   const packing: Packing[] = [];
   const chunks: number[] = [0];
-  const chunkFloats = CHUNK_BYTES / 4;
+  const chunkFloats = Math.floor((options.chunkBytes ?? CHUNK_BYTES) / 16) * 4;
+  const workgroupFloats = Math.floor((options.workgroupBytes ?? WORKGROUP_BYTES) / 4);
 
   const tensor = (shape: [number, number, number]): Tensor => {
     const t = { id: lives.length, floats: shape[0] * shape[1] * shape[2], shape };
@@ -123,102 +159,159 @@ export function planWgsl(network: Network, resolution: number): WgslPlan {
     return t;
   };
   const use = (t: Tensor) => (lives[t.id]!.end = Math.max(lives[t.id]!.end, steps.length));
-  const pack = (l: LayerSpec): { chunk: number; weights: number; bias: number } => {
-    const f = packedFloats(l);
-    const need = align4(f.weights) + align4(f.bias);
-    if (need > chunkFloats) throw new PlanError(`layer \`${l.spec.name}\` has ${((need * 4) / 2 ** 20).toFixed(1)} MiB of weights; one storage binding holds at most 128 MiB`);
-    if (chunks[chunks.length - 1]! + need > chunkFloats) chunks.push(0);
+  const place = (floats: number): { chunk: number; offset: number } => {
+    if (chunks[chunks.length - 1]! + floats > chunkFloats) chunks.push(0);
     const chunk = chunks.length - 1;
-    const weights = chunks[chunk]!;
-    chunks[chunk] = weights + need;
-    const p = { layer: l, chunk, weights, bias: weights + align4(f.weights) };
+    const offset = chunks[chunk]!;
+    chunks[chunk] = offset + floats;
+    return { chunk, offset };
+  };
+  const pack = (l: LayerSpec, columns?: [number, number]): { chunk: number; weights: number; bias: number } => {
+    const f = packedFloats(l);
+    const { weights, bias } = columns && l.kind === 'linear' ? { weights: l.spec.in * (columns[1] - columns[0]), bias: columns[1] - columns[0] } : f;
+    const need = align4(weights) + align4(bias);
+    // Every chunk fits the binding size WebGPU guarantees (linear layers are split to fit before they get here).
+    if (need > chunkFloats)
+      throw new PlanError(`layer \`${l.spec.name}\` has ${mib(need)} of weights; one storage binding holds ${mib(chunkFloats)} on every WebGPU device`, l.spec.name, 'limit');
+    const { chunk, offset } = place(need);
+    const p: Packing = { layer: l, chunk, weights: offset, bias: offset + align4(weights), ...(columns ? { columns } : {}) };
     packing.push(p);
     return p;
   };
-  const step = (s: Omit<Step, 'params' | 'chunk'>, io: { input: Tensor; output: Tensor; gate?: Tensor }, w?: { chunk: number; weights: number; bias: number }) => {
-    use(io.input);
-    if (io.gate) use(io.gate);
+  const grid = (workgroups: number, layer: string): [number, number] => {
+    const rows = Math.ceil(workgroups / MAX_GRID);
+    if (rows > MAX_GRID) throw new PlanError(`layer \`${layer}\` needs ${workgroups} workgroups, more than WebGPU's guaranteed ${MAX_GRID} × ${MAX_GRID}`, layer, 'limit');
+    return [Math.min(workgroups, MAX_GRID), rows];
+  };
+  const invocations = (n: number, layer: string) => grid(Math.ceil(n / INVOCATIONS_PER_WORKGROUP), layer);
+  const step = (s: Omit<Step, 'params' | 'chunk'>, io: StepTensors, w?: { chunk: number; weights: number; bias: number }) => {
+    for (const t of [io.input, io.gate, io.residual]) if (t) use(t);
     const full: Step = { ...s, params: { input: 0, output: 0, residual: 0, gate: 0, weights: w?.weights ?? 0, bias: w?.bias ?? 0 }, chunk: w?.chunk ?? 0 };
     tensorOf.set(full, io);
     steps.push(full);
   };
-  const invocations = (n: number) => grid(Math.ceil(n / INVOCATIONS_PER_WORKGROUP));
+  /** x·gate (+ residual) over a whole tensor: what no neighbouring kernel can fuse. */
+  const scale = (x: Tensor, layer: string, residual?: Tensor): Tensor => {
+    const out = tensor(x.shape);
+    const [h, w, c] = x.shape;
+    const consts = { HW: h * w, C: c, HAS_GATE: x.gate !== undefined, HAS_RESIDUAL: residual !== undefined };
+    step({ kind: 'scale', layer, act: 'identity', vec4: false, consts, workgroups: invocations(h * w * c, layer) }, { input: x, output: out, ...(x.gate ? { gate: x.gate.tensor } : {}), ...(residual ? { residual } : {}) });
+    return out;
+  };
+  const applied = new Map<Tensor, Tensor>();
+  /** The tensor with its pending SE gate applied (once, however many consumers need it). */
+  const plain = (x: Tensor): Tensor => {
+    if (!x.gate) return x;
+    let y = applied.get(x);
+    if (!y) applied.set(x, (y = scale(x, x.gate.layer)));
+    return y;
+  };
+  const dense = (x: Tensor, out: Tensor, layer: string, act: Activation, n: { in: number; out: number }, w: { chunk: number; weights: number; bias: number }, outputShift = 0) =>
+    step({ kind: 'dense', layer, act, vec4: false, consts: { IN: n.in, OUT: n.out }, workgroups: invocations(n.out, layer) }, { input: x, output: out, outputShift }, w);
 
   const builder: Builder<Tensor> = {
     conv(x, s: ConvSpec) {
+      const pointwise = s.kernel === 1 && s.stride === 1 && s.groups === 1 && s.padding.every((p) => p === 0);
+      // Only the 1×1 kernel scales its input channels as it reads them.
+      if (!pointwise) x = plain(x);
       const [h, w, c] = x.shape;
       const [pt, pb, pl, pr] = s.padding;
       const ho = Math.floor((h + pt + pb - s.kernel) / s.stride) + 1;
       const wo = Math.floor((w + pl + pr - s.kernel) / s.stride) + 1;
-      if (c !== s.in) throw new PlanError(`layer \`${s.name}\` takes ${s.in} channels but gets ${c}`);
+      if (c !== s.in) throw new PlanError(`layer \`${s.name}\` takes ${s.in} channels but gets ${c}`, s.name, 'sequence');
+      if (!isDepthwise(s) && s.groups !== 1) throw new PlanError(`layer \`${s.name}\`: grouped convolutions (groups ${s.groups}) have no WGSL kernel`, s.name, 'sequence');
       const out = tensor([ho, wo, s.out]);
       const packed = pack({ kind: 'conv', spec: s });
-      const pointwise = s.kernel === 1 && s.stride === 1 && s.groups === 1 && s.padding.every((p) => p === 0);
-      if (x.gate && !pointwise) throw new PlanError(`layer \`${s.name}\`: an SE gate must feed a 1×1 convolution`);
       const base = { layer: s.name, act: s.act };
       if (pointwise) {
         // Each invocation: 16 pixels × 4 channels (RM in pointwise.wgsl).
         const tiles = Math.ceil((h * w) / 16) * Math.ceil(s.out / 4);
-        step({ ...base, kind: 'pointwise', vec4: true, consts: { M: h * w, K: s.in, N: s.out, HAS_GATE: x.gate !== undefined, HAS_RESIDUAL: false }, workgroups: invocations(tiles) }, { input: x, output: out, gate: x.gate }, packed);
+        const consts = { M: h * w, K: s.in, N: s.out, HAS_GATE: x.gate !== undefined, HAS_RESIDUAL: false };
+        step({ ...base, kind: 'pointwise', vec4: true, consts, workgroups: invocations(tiles, s.name) }, { input: x, output: out, ...(x.gate ? { gate: x.gate.tensor } : {}) }, packed);
       } else if (isDepthwise(s)) {
         const vec4 = s.out % 4 === 0;
         const consts = { H: h, W: w, C: s.out, HO: ho, WO: wo, K: s.kernel, STRIDE: s.stride, PAD_T: pt, PAD_L: pl };
         // Each invocation: 4 adjacent output pixels of a row (TX in depthwise.wgsl).
-        step({ ...base, kind: 'depthwise', vec4, consts, workgroups: invocations((ho * Math.ceil(wo / 4) * s.out) / (vec4 ? 4 : 1)) }, { input: x, output: out }, packed);
-      } else if (s.groups === 1) {
+        step({ ...base, kind: 'depthwise', vec4, consts, workgroups: invocations((ho * Math.ceil(wo / 4) * s.out) / (vec4 ? 4 : 1), s.name) }, { input: x, output: out }, packed);
+      } else {
         const vec4 = s.out % 4 === 0;
         const consts = { H: h, W: w, CIN: s.in, HO: ho, WO: wo, COUT: s.out, K: s.kernel, STRIDE: s.stride, PAD_T: pt, PAD_L: pl, HAS_RESIDUAL: false };
-        step({ ...base, kind: 'conv2d', vec4, consts, workgroups: invocations((ho * wo * s.out) / (vec4 ? 4 : 1)) }, { input: x, output: out }, packed);
-      } else throw new PlanError(`layer \`${s.name}\`: grouped convolutions (groups ${s.groups}) have no WGSL kernel`);
+        step({ ...base, kind: 'conv2d', vec4, consts, workgroups: invocations((ho * wo * s.out) / (vec4 ? 4 : 1), s.name) }, { input: x, output: out }, packed);
+      }
       return out;
     },
     se(x, s) {
+      x = plain(x);
       const pooled = tensor([1, 1, s.channels]);
-      step({ kind: 'pool', layer: s.name, act: 'identity', vec4: false, consts: { HW: x.shape[0] * x.shape[1], C: s.channels }, workgroups: invocations(s.channels) }, { input: x, output: pooled });
+      step({ kind: 'pool', layer: s.name, act: 'identity', vec4: false, consts: { HW: x.shape[0] * x.shape[1], C: s.channels }, workgroups: invocations(s.channels, s.name) }, { input: x, output: pooled });
       const gate = tensor([1, 1, s.channels]);
       const packed = pack({ kind: 'se', spec: s });
-      step({ kind: 'se', layer: s.name, act: s.act, gate: s.gate, vec4: false, consts: { C: s.channels, S: s.squeeze }, workgroups: [1, 1] }, { input: pooled, output: gate }, packed);
-      return { ...x, gate };
+      const { channels: c, squeeze: q } = s;
+      if (q <= workgroupFloats) {
+        step({ kind: 'se', layer: s.name, act: s.act, gate: s.gate, vec4: false, consts: { C: c, S: q }, workgroups: [1, 1] }, { input: pooled, output: gate }, packed);
+      } else {
+        // The hidden layer does not fit in workgroup memory: two dense steps through the arena,
+        // reading the se packing ([C][S] fc1, its bias [S], [S][C] fc2; fc2's bias apart).
+        const hidden = tensor([1, 1, q]);
+        dense(pooled, hidden, s.name, s.act, { in: c, out: q }, { chunk: packed.chunk, weights: packed.weights, bias: packed.weights + c * q });
+        dense(hidden, gate, s.name, s.gate, { in: q, out: c }, { chunk: packed.chunk, weights: packed.weights + c * q + q, bias: packed.bias });
+      }
+      return { ...x, gate: { tensor: gate, layer: s.name } };
     },
     block(x, s, body) {
+      if (!s.residual) return body(x);
+      // The skip path needs the gated values themselves.
+      x = plain(x);
       const y = body(x);
-      if (!s.residual) return y;
       const last = steps[steps.length - 1]!;
       const io = tensorOf.get(last)!;
-      if (io.output !== y || (last.kind !== 'pointwise' && last.kind !== 'conv2d')) throw new PlanError(`block \`${s.name}\`: the residual add needs the block to end in a convolution`);
-      last.consts.HAS_RESIDUAL = true;
-      io.residual = x;
-      lives[x.id]!.end = Math.max(lives[x.id]!.end, steps.length - 1);
-      return y;
+      if (!y.gate && io.output === y && !io.residual && (last.kind === 'pointwise' || last.kind === 'conv2d')) {
+        last.consts.HAS_RESIDUAL = true;
+        io.residual = x;
+        lives[x.id]!.end = Math.max(lives[x.id]!.end, steps.length - 1);
+        return y;
+      }
+      // A block that ends in its SE (a single-conv fused block), or in a kernel without a residual input.
+      return scale(y, s.name, x);
     },
     classifier(x, s) {
+      x = plain(x);
       const c = x.shape[2];
       let y = tensor([1, 1, c]);
-      step({ kind: 'pool', layer: 'classifier', act: 'identity', vec4: false, consts: { HW: x.shape[0] * x.shape[1], C: c }, workgroups: invocations(c) }, { input: x, output: y });
+      step({ kind: 'pool', layer: 'classifier', act: 'identity', vec4: false, consts: { HW: x.shape[0] * x.shape[1], C: c }, workgroups: invocations(c, 'classifier') }, { input: x, output: y });
       for (const l of s.hidden ? [s.hidden, s.linear] : [s.linear]) {
         const out = tensor([1, 1, l.out]);
-        step({ kind: 'dense', layer: l.name, act: l.act, vec4: false, consts: { IN: l.in, OUT: l.out }, workgroups: invocations(l.out) }, { input: y, output: out }, pack({ kind: 'linear', spec: l }));
+        const whole = align4(l.in * l.out) + align4(l.out);
+        // Columns per slice when the layer is larger than a binding (the ImageNet-21k head of a wide network).
+        const perSlice = whole <= chunkFloats ? l.out : Math.floor((chunkFloats - 8) / (l.in + 1) / 4) * 4;
+        if (perSlice < 1) throw new PlanError(`layer \`${l.name}\`: one output column has ${mib(l.in + 1)} of weights; one storage binding holds ${mib(chunkFloats)} on every WebGPU device`, l.name, 'limit');
+        for (let start = 0; start < l.out; start += perSlice) {
+          const end = Math.min(l.out, start + perSlice);
+          const columns: [number, number] | undefined = perSlice === l.out ? undefined : [start, end];
+          dense(y, out, l.name, l.act, { in: l.in, out: end - start }, pack({ kind: 'linear', spec: l }, columns), start);
+        }
         y = out;
       }
       return y;
     },
   };
 
-  const input = tensor([resolution, resolution, 3]);
+  const channels = inputChannels(network);
+  const input = tensor([resolution, resolution, channels]);
   lives[input.id]!.start = -1;
   const output = network<Tensor>(input, builder);
   lives[output.id]!.end = steps.length;
   const arenaFloats = allocate(lives);
   for (const [s, io] of tensorOf) {
     s.params.input = lives[io.input.id]!.offset;
-    s.params.output = lives[io.output.id]!.offset;
+    s.params.output = lives[io.output.id]!.offset + (io.outputShift ?? 0);
     if (io.residual) s.params.residual = lives[io.residual.id]!.offset;
     if (io.gate) s.params.gate = lives[io.gate.id]!.offset;
   }
   return {
     steps,
     arenaFloats,
-    input: { offset: lives[input.id]!.offset, floats: input.floats },
+    input: { offset: lives[input.id]!.offset, floats: input.floats, channels },
     output: { offset: lives[output.id]!.offset, floats: output.floats },
     chunks,
     packing,

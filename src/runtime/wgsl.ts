@@ -3,7 +3,7 @@ import { bindCheckpoint, type Layout, type Weights } from './checkpoint.js';
 import { foldedConv, slot, transpose } from './fold.js';
 import { parseSafetensors } from './safetensors.js';
 import { layerSpecs, type ModelMetadata, type Network } from './spec.js';
-import { planWgsl, type Packing, type WgslPlan } from './wgsl-plan.js';
+import { planWgsl, type Packing, type PlanOptions, type WgslPlan } from './wgsl-plan.js';
 
 // The WebGPU host generated `model.wgsl.ts` files share: packs BatchNorm-folded
 // weights into a few buffers, creates every pipeline once, and records one
@@ -13,7 +13,7 @@ import { planWgsl, type Packing, type WgslPlan } from './wgsl-plan.js';
 export type { Layout, Weights } from './checkpoint.js';
 export type { Activation, BlockSpec, Builder, ClassifierSpec, ConvSpec, LinearSpec, ModelMetadata, Network, NormSpec, SeSpec } from './spec.js';
 export { WeightsError } from './safetensors.js';
-export type { WgslPlan } from './wgsl-plan.js';
+export type { PlanOptions, WgslPlan } from './wgsl-plan.js';
 
 /** What the generated module holds besides the network: its shaders and which one each dispatch runs. */
 export interface WgslProgram {
@@ -22,7 +22,7 @@ export interface WgslProgram {
 }
 
 export interface WgslModel {
-  /** Runs a batch: NHWC float32 `[batch, R, R, 3]` in, logits `[batch, classes]` out. */
+  /** Runs a batch: NHWC float32 `[batch, R, R, C]` in (C the spec's input channels), logits `[batch, classes]` out. */
   run(input: Float32Array, batch?: number): Promise<Float32Array>;
   /** Frees every buffer the model holds. */
   dispose(): void;
@@ -63,8 +63,11 @@ function packLayer(p: Packing, weights: Weights, into: Float32Array): void {
     into.set(slot(weights, name, 'fc2.bias', c), p.bias);
   } else {
     const { name, in: i, out: o } = l.spec;
-    into.set(transpose(slot(weights, name, 'linear.weight', i * o), o, i), p.weights); // [IN][OUT]
-    into.set(slot(weights, name, 'linear.bias', o), p.bias);
+    const [start, end] = p.columns ?? [0, o];
+    // PyTorch's [OUT][IN] rows start..end are the slice's columns of [IN][OUT].
+    const rows = slot(weights, name, 'linear.weight', i * o).subarray(start * i, end * i);
+    into.set(transpose(rows, end - start, i), p.weights); // [IN][end - start]
+    into.set(slot(weights, name, 'linear.bias', o).subarray(start, end), p.bias);
   }
 }
 
@@ -75,7 +78,8 @@ function checkLimits(device: GPUDevice, plan: WgslPlan, who: string): void {
   if (arena > limit || arena > device.limits.maxBufferSize)
     throw new WgslLimitError(`${who} needs a ${mib(arena)} activation arena, but this device's maxStorageBufferBindingSize is ${mib(limit)} (maxBufferSize ${mib(device.limits.maxBufferSize)})`);
   for (const chunk of plan.chunks)
-    if (chunk * 4 > limit) throw new WgslLimitError(`${who} packs ${mib(chunk * 4)} of weights per binding, but this device's maxStorageBufferBindingSize is ${mib(limit)}`);
+    if (chunk * 4 > limit || chunk * 4 > device.limits.maxBufferSize)
+      throw new WgslLimitError(`${who} packs ${mib(chunk * 4)} of weights per binding, but this device's maxStorageBufferBindingSize is ${mib(limit)} (maxBufferSize ${mib(device.limits.maxBufferSize)})`);
   const maxX = device.limits.maxComputeWorkgroupsPerDimension;
   for (const s of plan.steps)
     if (s.workgroups[0] > maxX || s.workgroups[1] > maxX)
@@ -88,10 +92,13 @@ export function loadWgslWeights(network: Network, meta: ModelMetadata, bytes: Ui
   return bindCheckpoint(parseSafetensors(bytes), layerSpecs(network), layout, `${meta.family} ${meta.variant}`);
 }
 
-/** Creates buffers and pipelines once; validation errors (Tint's, with line:col) surface here. */
-export async function createWgslModel(device: GPUDevice, network: Network, meta: ModelMetadata, program: WgslProgram, weights: Weights): Promise<WgslModel> {
+/**
+ * Creates buffers and pipelines once; validation errors (Tint's, with line:col) surface here.
+ * `options` must be those the program was planned with (tests only: generated code plans with the defaults).
+ */
+export async function createWgslModel(device: GPUDevice, network: Network, meta: ModelMetadata, program: WgslProgram, weights: Weights, options: PlanOptions = {}): Promise<WgslModel> {
   const who = `${meta.family} ${meta.variant}`;
-  const plan = planWgsl(network, meta.resolution);
+  const plan = planWgsl(network, meta.resolution, options);
   if (plan.steps.length !== program.stepShaders.length)
     throw new Error(`${who}: the generated module has ${program.stepShaders.length} dispatches but the runtime plans ${plan.steps.length}; regenerate it with this effnet version`);
   checkLimits(device, plan, who);
@@ -151,7 +158,7 @@ export async function createWgslModel(device: GPUDevice, network: Network, meta:
     weightBytes: plan.chunks.reduce((a, c) => a + c * 4, 0),
     async run(input, batch = input.length / imageFloats) {
       if (!Number.isInteger(batch) || batch < 1 || input.length !== batch * imageFloats)
-        throw new Error(`${who} takes NHWC float32 [batch, ${meta.resolution}, ${meta.resolution}, 3]: ${input.length} values are not ${batch} images of ${imageFloats}`);
+        throw new Error(`${who} takes NHWC float32 [batch, ${meta.resolution}, ${meta.resolution}, ${plan.input.channels}]: ${input.length} values are not ${batch} images of ${imageFloats}`);
       const staging = device.createBuffer({ size: input.byteLength, usage: COPY_SRC | COPY_DST });
       const readback = device.createBuffer({ size: batch * classes * 4, usage: MAP_READ | COPY_DST });
       device.queue.writeBuffer(staging, 0, input);

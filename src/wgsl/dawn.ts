@@ -21,6 +21,13 @@ const LIMITS = [
 
 export class DawnError extends Error {}
 
+/**
+ * Every Dawn instance made, held for the life of the process: callers keep only the device, and
+ * a collected instance under a live device aborts the process ("terminate called after throwing
+ * an instance of 'std::system_error'"), at random, when the garbage collector runs.
+ */
+const instances: GPU[] = [];
+
 /** A Dawn device; `label` says which adapter it runs on. */
 export async function dawnDevice(backend: DawnBackend = 'opengles'): Promise<{ device: GPUDevice; gpu: GPU; adapter: GPUAdapter; label: string }> {
   process.env.EGL_PLATFORM ??= 'surfaceless';
@@ -33,6 +40,7 @@ export async function dawnDevice(backend: DawnBackend = 'opengles'): Promise<{ d
   // GPUBufferUsage and friends, for code written against the browser's globals.
   for (const [k, v] of Object.entries(webgpu.globals)) if (!(k in globalThis)) Object.assign(globalThis, { [k]: v });
   const gpu = webgpu.create([`backend=${backend}`]);
+  instances.push(gpu);
   const adapter = await gpu.requestAdapter(backend === 'vulkan' ? {} : ({ featureLevel: 'compatibility' } as GPURequestAdapterOptions));
   if (!adapter)
     throw new DawnError(

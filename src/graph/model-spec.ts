@@ -1,0 +1,122 @@
+import type { Block, BlockLayer, ConvLayer, LinearLayer, VariantGraph } from './graph.js';
+import type { BlockSpec, Builder, ClassifierSpec, ConvSpec, LayerSpec, LinearSpec, Network, SeSpec } from '../runtime/spec.js';
+
+// A variant graph restated as the runtime's layer specs: what generated model
+// code holds, what checkpoints are bound against, what emitters print.
+
+export type BlockLayerSpec = { kind: 'conv'; spec: ConvSpec } | { kind: 'se'; spec: SeSpec };
+
+export interface BlockModel {
+  spec: BlockSpec;
+  layers: BlockLayerSpec[];
+}
+
+export interface StageModel {
+  /** torchvision `features` index. */
+  index: number;
+  blocks: BlockModel[];
+}
+
+export interface ModelSpec {
+  stem: ConvSpec;
+  stages: StageModel[];
+  head: ConvSpec | null;
+  classifier: ClassifierSpec;
+}
+
+function conv(l: ConvLayer, timm?: [string, string]): ConvSpec {
+  // A torchvision name only where it is not the layer's own (MobileNetV2's project).
+  const torchvision = l.checkpoint && (l.checkpoint[0] !== `${l.name}.0` || l.checkpoint[1] !== `${l.name}.1`) ? l.checkpoint : undefined;
+  return {
+    name: l.name,
+    in: l.inShape[0],
+    out: l.outShape[0],
+    kernel: l.kernel,
+    stride: l.stride,
+    groups: l.groups,
+    padding: [...l.padding],
+    ...(l.bias ? { bias: true } : {}),
+    norm: l.norm ? { eps: l.norm.eps, momentum: l.norm.momentum } : null,
+    act: l.act,
+    ...(timm ? { timm } : {}),
+    ...(torchvision ? { torchvision: [...torchvision] as [string, string] } : {}),
+  };
+}
+
+/** timm's names for one layer of a block, by its role and what else the block holds. */
+function timmNames(b: Block, l: BlockLayer, prefix: string): [string, string] {
+  if (l.op === 'se') return [`${prefix}.se.conv_reduce`, `${prefix}.se.conv_expand`];
+  const expanded = b.layers.some((x) => x.role === 'expand');
+  const edge = b.layers.some((x) => x.role === 'fused');
+  const projected = b.layers.some((x) => x.role === 'project');
+  const n = (convName: string, bn: string): [string, string] => [`${prefix}.${convName}`, `${prefix}.${bn}`];
+  switch (l.role) {
+    case 'expand':
+      return n('conv_pw', 'bn1');
+    case 'depthwise':
+      return n('conv_dw', expanded ? 'bn2' : 'bn1');
+    case 'fused':
+      // EdgeResidual's expansion, or a collapsed fused block (ConvBnAct).
+      return projected ? n('conv_exp', 'bn1') : n('conv', 'bn1');
+    case 'project':
+      return expanded ? n('conv_pwl', 'bn3') : edge ? n('conv_pwl', 'bn2') : n('conv_pw', 'bn2');
+    default:
+      return n('conv', 'bn1');
+  }
+}
+
+function linear(l: LinearLayer, timm?: string): LinearSpec {
+  return { name: l.name, in: l.inFeatures, out: l.outFeatures, act: l.act, ...(timm ? { timm } : {}) };
+}
+
+/**
+ * A variant's layer specs, with timm names wherever timm's EfficientNet builder has the layer
+ * (timm's MobileNets differ from torchvision's beyond names: no timm layout for them).
+ */
+export function modelSpec(g: VariantGraph): ModelSpec {
+  const cls = g.classifier;
+  const timm = g.naming === 'efficientnet';
+  return {
+    stem: conv(g.stem, timm ? ['conv_stem', 'bn1'] : undefined),
+    stages: g.stages.map((s) => ({
+      index: s.index,
+      blocks: s.blocks.map((b) => {
+        const prefix = `blocks.${s.index - 1}.${b.index}`;
+        return {
+          spec: { name: b.name, residual: b.residual, dropPath: b.dropPath },
+          layers: b.layers.map((l): BlockLayerSpec => {
+            const names = timm ? timmNames(b, l, prefix) : undefined;
+            return l.op === 'se'
+              ? { kind: 'se', spec: { name: l.name, channels: l.inShape[0], squeeze: l.squeeze, act: l.act, gate: l.gate, ...(names ? { timm: names } : {}) } }
+              : { kind: 'conv', spec: conv(l, names) };
+          }),
+        };
+      }),
+    })),
+    head: g.head ? conv(g.head, timm ? ['conv_head', 'bn2'] : undefined) : null,
+    // timm's EfficientNet has no hidden classifier layer.
+    classifier: { hidden: cls.hidden ? linear(cls.hidden) : null, dropout: cls.dropout, linear: linear(cls.linear, cls.hidden || !timm ? undefined : 'classifier') },
+  };
+}
+
+/** Every parameterised layer, in execution order (what `layerSpecs` records from generated code). */
+export function modelLayers(m: ModelSpec): LayerSpec[] {
+  return [
+    { kind: 'conv', spec: m.stem },
+    ...m.stages.flatMap((s) => s.blocks.flatMap((b) => b.layers)),
+    ...(m.head ? [{ kind: 'conv' as const, spec: m.head }] : []),
+    ...(m.classifier.hidden ? [{ kind: 'linear' as const, spec: m.classifier.hidden }] : []),
+    { kind: 'linear', spec: m.classifier.linear },
+  ];
+}
+
+/** The specs as a runnable Network: what the generated `network` function does, without emitting it. */
+export function modelNetwork(m: ModelSpec): Network {
+  return <T>(x: T, b: Builder<T>): T => {
+    x = b.conv(x, m.stem);
+    for (const s of m.stages)
+      for (const blk of s.blocks) x = b.block(x, blk.spec, (y) => blk.layers.reduce((z, l) => (l.kind === 'conv' ? b.conv(z, l.spec) : b.se(z, l.spec)), y));
+    if (m.head) x = b.conv(x, m.head);
+    return b.classifier(x, m.classifier);
+  };
+}
