@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { printable } from '../diagnostics/render.js';
 import type { Io } from './io.js';
 import { diffRefs } from '../diff/diff.js';
 import { parseGate, violations, type GateRule } from '../diff/gate.js';
@@ -33,7 +34,8 @@ export function registerDiff(program: Command, io: Io, setCode: (code: number) =
         d = diffRefs(a, b, io.cwd);
       } catch (e) {
         if (!(e instanceof RefError)) throw e;
-        io.stderr(`effnet: ${e.message}\n`);
+        // Paths, spec words and compiler messages in one line: shown, never obeyed by the terminal.
+        io.stderr(`effnet: ${printable(e.message)}\n`);
         return setCode(2);
       }
       io.stdout(renderDiff(d, flags.format, (io.stdoutColor ?? io.color) && flags.format === 'text'));

@@ -1,20 +1,23 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { writeAtomic } from '../generate/files.js';
-import { LAYOUTS, type Layout } from '../runtime/checkpoint.js';
-import { WeightsError } from '../runtime/safetensors.js';
+import { checkOutput, writeOutput } from '../io/write.js';
+import { bindCheckpoint, LAYOUTS, NonfiniteWeightsError, type Layout, type Weights } from '../runtime/checkpoint.js';
+import { parseSafetensors, WeightsError } from '../runtime/safetensors.js';
+import { layerSpecs, type Network } from '../runtime/spec.js';
 import { tfjsRuntime, type Inference, type Tf } from '../runtime/tfjs.js';
 import type { VariantGraph } from '../graph/graph.js';
 import { importTfjsModel } from '../tfjs/load.js';
 import { WgslLimitError, type WgslModel } from '../runtime/wgsl.js';
 import { dawnDevice, DawnError, type DawnBackend } from '../wgsl/dawn.js';
 import { importWgslModel } from '../wgsl/load.js';
-import { nchwToNhwc, readFile, readInput, UsageError, type NCHW } from './input.js';
-import type { CommandContext } from './io.js';
+import { DEFAULT_MAX_WEIGHTS_MIB } from '../weights/read.js';
+import { nchwToNhwc, parseMaxWeightsMib, readInput, readWeights, UsageError, type NCHW } from './input.js';
+import { printableLines, type CommandContext } from './io.js';
 
 // `effnet infer`: runs a variant's generated module on raw float32 NCHW input
 // (as torchvision takes it) and writes raw float32 logits; `--bench N` times it.
-// Exit 0 done, 1 bad weights or spec, 2 usage (flags, unreadable files, sizes).
+// Exit 0 done, 1 bad weights, spec or logits (NaN, ±Infinity), 2 usage (flags,
+// unreadable files, sizes, an --out the command must not write).
 
 export const INFER_TARGETS = ['tfjs', 'wgsl'] as const;
 export const TFJS_BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
@@ -33,6 +36,8 @@ interface InferFlags {
   out?: string;
   backend?: string;
   bench?: string;
+  maxWeightsMib?: string;
+  allowNonfinite?: boolean;
 }
 
 /** TensorFlow.js with the backend set; its resolved URL is what the generated module imports. */
@@ -70,14 +75,21 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
     .addOption(new Option('--layout <layout>', 'checkpoint tensor names').choices([...LAYOUTS]).default('torchvision'))
     .option('--input <file>', 'raw little-endian float32, NCHW (required unless --bench)')
     .option('--shape <N,C,H,W>', 'the input\'s shape (default 1,3,R,R)')
-    .option('--out <file>', 'where the raw float32 logits [N, classes] go (required unless --bench)')
+    .option('--out <file>', 'where the raw float32 logits [N, classes] go, - for stdout (required unless --bench)')
     .addOption(new Option('--backend <backend>', 'tfjs: wasm (default), cpu or tensorflow; wgsl: Dawn\'s opengles (default) or vulkan').choices([...TFJS_BACKENDS, ...WGSL_BACKENDS]))
     .option('--bench <runs>', 'time this many runs after a warm-up; print latency JSON')
+    .option('--max-weights-mib <n>', `refuse a weights file larger than this (default ${DEFAULT_MAX_WEIGHTS_MIB})`)
+    .option('--allow-nonfinite', 'load weights holding NaN, ±Infinity or negative BatchNorm running variances')
     .action(async (spec: string, flags: InferFlags) => {
       const { io } = ctx;
       const runs = flags.bench === undefined ? undefined : Number(flags.bench);
-      if (runs !== undefined && !(Number.isInteger(runs) && runs > 0)) throw new UsageError(`--bench takes a positive number of runs, not "${flags.bench}"`);
+      if (runs !== undefined && !(Number.isInteger(runs) && runs > 0)) throw new UsageError(`--bench takes a positive number of runs, not ${JSON.stringify(flags.bench)}`);
       if (runs === undefined && (flags.input === undefined || flags.out === undefined)) throw new UsageError('infer needs --input and --out (or --bench N)');
+      if (runs !== undefined && flags.out === '-') throw new UsageError('--bench prints JSON on stdout; --out - cannot share it');
+      const maxWeights = parseMaxWeightsMib(flags.maxWeightsMib);
+      const inputs = [spec, flags.weights, ...(flags.input === undefined ? [] : [flags.input])].map((p) => resolve(io.cwd, p));
+      // A bad --out fails before the run, which can take minutes (writeOutput checks again after).
+      if (flags.out !== undefined && flags.out !== '-') checkOutput(resolve(io.cwd, flags.out), { shown: flags.out, inputs });
       const c = ctx.compile(spec, { variants: [flags.variant] });
       const code = ctx.report([c]);
       if (code !== 0 || !c.graphs[0]) return ctx.setCode(code || 1);
@@ -86,13 +98,21 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
       const backend = flags.backend ?? DEFAULT_BACKEND[flags.target];
       const allowed: readonly string[] = flags.target === 'tfjs' ? TFJS_BACKENDS : WGSL_BACKENDS;
       if (!allowed.includes(backend)) throw new UsageError(`--target ${flags.target} runs on --backend ${allowed.join(', ')}, not ${backend}`);
-      const weightBytes = readFile('weights', io.cwd, flags.weights);
+      let weightBytes: Uint8Array;
+      try {
+        weightBytes = readWeights(io.cwd, flags.weights, maxWeights);
+      } catch (e) {
+        if (!(e instanceof WeightsError)) throw e;
+        io.stderr(`effnet: ${printableLines(e.message)}\n`);
+        return ctx.setCode(1);
+      }
       const runner = flags.target === 'tfjs' ? await tfjsRunner(g, c.file, backend as Backend, input, shape) : await wgslRunner(g, c.file, backend as DawnBackend, input, shape);
       try {
-        await runner.load(weightBytes, flags.layout);
+        await runner.load(weightBytes, flags.layout, flags.allowNonfinite === true);
       } catch (e) {
         if (!(e instanceof WeightsError) && !(e instanceof WgslLimitError)) throw e;
-        io.stderr(`effnet: ${e instanceof WeightsError ? `${flags.weights}: ` : ''}${e.message}\n`);
+        const hint = e instanceof NonfiniteWeightsError ? '; --allow-nonfinite loads it anyway' : '';
+        io.stderr(`effnet: ${printableLines(`${e instanceof WeightsError ? `${flags.weights}: ` : ''}${e.message}${hint}`)}\n`);
         runner.dispose();
         return ctx.setCode(1);
       }
@@ -102,24 +122,59 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
         return { logits, ms: performance.now() - t0 };
       };
       const first = await once();
+      const nonfinite = nonfiniteLogits(first.logits, g.classes);
+      if (nonfinite !== undefined) {
+        io.stderr(`effnet: ${nonfinite}; nothing written\n`);
+        runner.dispose();
+        return ctx.setCode(1);
+      }
       if (runs !== undefined) {
         const times: number[] = [];
         for (let i = 0; i < runs; i++) times.push((await once()).ms);
         const result = { spec: c.file, variant: g.variant, target: flags.target, backend, device: runner.device, batch: shape[0], runs, medianMs: ms(median(times)), minMs: ms(Math.min(...times)), maxMs: ms(Math.max(...times)), ...runner.figures() };
         io.stdout(JSON.stringify(result) + '\n');
       }
-      if (flags.out !== undefined) {
-        writeAtomic(resolve(io.cwd, flags.out), new Uint8Array(first.logits.buffer, first.logits.byteOffset, first.logits.byteLength));
+      try {
+        if (flags.out === undefined) return;
+        const bytes = new Uint8Array(first.logits.buffer, first.logits.byteOffset, first.logits.byteLength);
+        // Raw bytes on stdout, and no summary line to mix with them.
+        if (flags.out === '-') return await writeStdout(bytes);
+        writeOutput(resolve(io.cwd, flags.out), bytes, { shown: flags.out, inputs });
         if (runs === undefined) io.stdout(`wrote ${flags.out}: float32 logits [${shape[0]}, ${g.classes}] (${g.family} ${g.variant}, ${flags.target} on ${backend}, ${ms(first.ms)} ms)\n`);
+      } finally {
+        runner.dispose();
       }
-      runner.dispose();
     });
+}
+
+/** `--out -`: the bytes on stdout, resolved once the kernel has them. */
+const writeStdout = (bytes: Uint8Array) =>
+  new Promise<void>((done, fail) => process.stdout.write(bytes, (e) => (e ? fail(e) : done())));
+
+/** Why logits are no answer (NaN or ±Infinity somewhere), or undefined. */
+export function nonfiniteLogits(logits: Float32Array, classes: number): string | undefined {
+  let bad = 0;
+  let first = -1;
+  for (let i = 0; i < logits.length; i++) {
+    if (logits[i]! - logits[i]! !== 0 && bad++ === 0) first = i;
+  }
+  if (bad === 0) return undefined;
+  const at = `[${Math.floor(first / classes)}, ${first % classes}]`;
+  return `the logits hold NaN or ±Infinity (${bad} of ${logits.length} values, the first ${logits[first]} at ${at}): the weights or the input overflow float32`;
+}
+
+/**
+ * Binds through the generated network's own layer specs, as its loadWeights does, with
+ * `--allow-nonfinite` passed on (the generated loadWeights takes no options).
+ */
+function bindAllowingNonfinite(network: Network, bytes: Uint8Array, layout: Layout, who: string): Weights {
+  return bindCheckpoint(parseSafetensors(bytes), layerSpecs(network), layout, who, { allowNonfinite: true });
 }
 
 /** One target's way to load weights and run a batch, for `infer`. */
 interface Runner {
   device: string;
-  load(weights: Uint8Array, layout: Layout): Promise<void>;
+  load(weights: Uint8Array, layout: Layout, allowNonfinite: boolean): Promise<void>;
   run(): Promise<Float32Array>;
   /** Target-specific figures for --bench. */
   figures(): Record<string, number>;
@@ -133,8 +188,9 @@ async function tfjsRunner(g: VariantGraph, spec: string, backend: Backend, input
   let infer: Inference | undefined;
   return {
     device: `tfjs ${tf.getBackend()}`,
-    async load(bytes, layout) {
-      infer = model.createInference(model.loadWeights(bytes, layout));
+    async load(bytes, layout, allowNonfinite) {
+      const who = `${model.metadata.family} ${model.metadata.variant}`;
+      infer = model.createInference(allowNonfinite ? bindAllowingNonfinite(model.network, bytes, layout, who) : model.loadWeights(bytes, layout));
     },
     async run() {
       const y = infer!(x);
@@ -163,8 +219,9 @@ async function wgslRunner(g: VariantGraph, spec: string, backend: DawnBackend, i
   let model: WgslModel | undefined;
   return {
     device: `Dawn ${backend}: ${dawn.label}`,
-    async load(bytes, layout) {
-      model = await module.createModel(dawn.device, module.loadWeights(bytes, layout));
+    async load(bytes, layout, allowNonfinite) {
+      const who = `${module.metadata.family} ${module.metadata.variant}`;
+      model = await module.createModel(dawn.device, allowNonfinite ? bindAllowingNonfinite(module.network, bytes, layout, who) : module.loadWeights(bytes, layout));
     },
     run: () => model!.run(x, shape[0]),
     figures: () => ({ dispatches: model!.dispatches, arenaBytes: model!.arenaBytes, tensorBytes: model!.tensorBytes, weightBytes: model!.weightBytes }),

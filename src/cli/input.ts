@@ -1,41 +1,82 @@
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { VariantGraph } from '../graph/graph.js';
+import { MiB, readRegularFile } from '../io/read.js';
+import { WeightsError } from '../runtime/safetensors.js';
+import { DEFAULT_MAX_WEIGHTS_MIB, readSafetensorsFile } from '../weights/read.js';
 
 // What commands that run a model share: usage errors, reading files the
-// user named, and raw float32 NCHW input (as torchvision takes it).
+// user named (regular files only, bounded before reading), and raw float32
+// NCHW input (as torchvision takes it).
 
 /** A mistake in how a command was called: one line on stderr, exit 2. */
 export class UsageError extends Error {}
 
 export type NCHW = [number, number, number, number];
 
+/** The largest batch a command builds (as float32 bytes): a typed array's limit, well before memory runs out. */
+export const MAX_INPUT_BYTES = 2 ** 31;
+
 export function parseShape(text: string): NCHW {
-  const dims = text.split(',').map((d) => Number(d.trim()));
-  if (dims.length !== 4 || !dims.every((d) => Number.isInteger(d) && d > 0)) throw new UsageError(`--shape takes N,C,H,W (four positive integers), not "${text}"`);
+  const dims = text.split(',').map((d) => (/^\s*[1-9]\d*\s*$/.test(d) ? Number(d) : NaN));
+  if (dims.length !== 4 || !dims.every((d) => Number.isSafeInteger(d))) throw new UsageError(`--shape takes N,C,H,W (four positive integers), not ${JSON.stringify(text)}`);
   return dims as NCHW;
 }
 
-/** Reads `path` (as the user wrote it) relative to `cwd`. */
-export function readFile(what: string, cwd: string, path: string): Uint8Array {
+/** `--max-weights-mib`: a positive number of MiB. */
+export function parseMaxWeightsMib(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_MAX_WEIGHTS_MIB * MiB;
+  const mib = Number(text);
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(text) || !(mib > 0)) throw new UsageError(`--max-weights-mib takes a positive number of MiB, not ${JSON.stringify(text)}`);
+  return Math.floor(mib * MiB);
+}
+
+/**
+ * A safetensors checkpoint `path` (as the user wrote it) relative to `cwd`, at most `maxBytes`:
+ * ReadError for an unreadable, irregular or oversized file; WeightsError (prefixed with the path)
+ * for a malformed header or a size other than the header describes.
+ */
+export function readWeights(cwd: string, path: string, maxBytes = DEFAULT_MAX_WEIGHTS_MIB * MiB): Uint8Array {
+  return readSafetensorsFile(resolve(cwd, path), `weights ${path}`, { maxBytes, flag: '--max-weights-mib', source: path });
+}
+
+/** `readWeights` for commands that report no WeightsError of their own: a bad checkpoint is a usage error. */
+export function readFile(what: 'weights', cwd: string, path: string): Uint8Array {
   try {
-    return readFileSync(resolve(cwd, path));
+    return readWeights(cwd, path);
   } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if (e instanceof WeightsError) throw new UsageError(`${what} ${e.message}`);
+    throw e;
   }
 }
 
 /** The `--input`/`--shape` batch for `g`: raw float32 NCHW from the file, or a synthetic pattern without one. */
 export function readInput(g: VariantGraph, cwd: string, file: string | undefined, shapeText: string | undefined): { input: Float32Array; shape: NCHW } {
-  const r = g.resolution;
-  const shape: NCHW = shapeText === undefined ? [1, 3, r, r] : parseShape(shapeText);
-  if (shape[1] !== 3 || shape[2] !== r || shape[3] !== r) throw new UsageError(`${g.family} ${g.variant} takes N,3,${r},${r} input, not ${shape.join(',')}`);
-  const floats = shape.reduce((a, d) => a * d, 1);
-  if (file === undefined) return { input: Float32Array.from({ length: floats }, (_, i) => Math.sin(i)), shape };
-  const bytes = readFile('input', cwd, file);
-  if (bytes.byteLength !== floats * 4) throw new UsageError(`${file} holds ${bytes.byteLength} bytes; a float32 [${shape.join(', ')}] batch is ${floats * 4}`);
+  const [c, h, w] = g.input;
+  const shape: NCHW = shapeText === undefined ? [1, c, h, w] : parseShape(shapeText);
+  if (shape[1] !== c || shape[2] !== h || shape[3] !== w) throw new UsageError(`${g.family} ${g.variant} takes N,${c},${h},${w} input, not ${shape.join(',')}`);
+  const bytes = shape.reduce((a, d) => a * d, 4);
+  if (bytes > MAX_INPUT_BYTES) throw new UsageError(`a float32 [${shape.join(', ')}] batch is ${bytes} bytes, over the ${MAX_INPUT_BYTES / MiB} MiB effnet builds; use a smaller N`);
+  if (file === undefined) return { input: Float32Array.from({ length: bytes / 4 }, (_, i) => Math.sin(i)), shape };
+  const path = resolve(cwd, file);
+  // The size first (stat never blocks, not even on a FIFO), so a wrong one is named in the words of the shape;
+  // readRegularFile checks again on the descriptor it reads.
+  const size = regularSize(path);
+  if (size !== undefined && size !== bytes) throw new UsageError(`${file} holds ${size} bytes; a float32 [${shape.join(', ')}] batch is ${bytes}`);
+  const read = readRegularFile(path, `input ${file}`, { maxBytes: bytes });
+  if (read.byteLength !== bytes) throw new UsageError(`${file} holds ${read.byteLength} bytes; a float32 [${shape.join(', ')}] batch is ${bytes}`);
   // A copy: a Node Buffer may be a view into a shared pool.
-  return { input: new Float32Array(Uint8Array.from(bytes).buffer), shape };
+  return { input: new Float32Array(Uint8Array.from(read).buffer), shape };
+}
+
+/** A regular file's size; undefined for anything else, which readRegularFile then names. */
+function regularSize(path: string): number | undefined {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? st.size : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** NCHW to the NHWC the WGSL models take. */

@@ -2,7 +2,13 @@ import type { Diff, Num, Total, VariantDiff } from './model.js';
 
 // `--fail-on METRIC:N%`: a CI gate on the size of a change.
 
-export const GATE_METRICS: Record<string, Total> = { params: 'params', macs: 'macs', flops: 'flops', activations: 'activationBytes' };
+/** The metric names `--fail-on` takes; a Map, so `constructor` is no metric. */
+export const GATE_METRICS: ReadonlyMap<string, Total> = new Map([
+  ['params', 'params'],
+  ['macs', 'macs'],
+  ['flops', 'flops'],
+  ['activations', 'activationBytes'],
+]);
 
 export interface GateRule {
   text: string;
@@ -13,8 +19,8 @@ export interface GateRule {
 /** Parses `params:10%`; returns an error message for anything else. */
 export function parseGate(text: string): GateRule | string {
   const m = /^([a-z]+):(\d+(?:\.\d+)?)%?$/.exec(text.trim());
-  const metric = m ? GATE_METRICS[m[1]!] : undefined;
-  if (!m || metric === undefined) return `--fail-on expects METRIC:N% with METRIC one of ${Object.keys(GATE_METRICS).join(', ')}, not "${text}"`;
+  const metric = m ? GATE_METRICS.get(m[1]!) : undefined;
+  if (!m || metric === undefined) return `--fail-on expects METRIC:N% with METRIC one of ${[...GATE_METRICS.keys()].join(', ')}, not ${JSON.stringify(text)}`;
   return { text, metric, percent: Number(m[2]) };
 }
 

@@ -1,10 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compileSource, type Compilation } from '../compile/compile.js';
+import { MiB, ReadError, readRegularFile } from '../io/read.js';
 
 // What `effnet diff` compares: `path.effnet[#variant]` or `git:REV:path.effnet[#variant]`,
-// read from disk or through `git show` (no checkout), then compiled.
+// read from disk or through `git show` (no checkout), then compiled. Either way
+// only a file (a regular file, a blob) of at most MAX_SPEC_BYTES is read.
+
+/** The largest spec diff reads, from disk or from git. */
+export const MAX_SPEC_BYTES = 8 * MiB;
 
 /** A reference that names nothing usable: the CLI prints the message and exits 2. */
 export class RefError extends Error {}
@@ -44,31 +48,45 @@ export function parseRef(label: string): RefSpec {
 }
 
 function git(args: string[], cwd: string): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 2 ** 20 });
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: MAX_SPEC_BYTES + 4096 });
 }
+
+const mib = (bytes: number) => `${Number((bytes / MiB).toFixed(1))} MiB`;
+/** Spec text as the compiler takes it: a UTF-8 byte-order mark is no part of it. */
+const text = (bytes: Uint8Array) => new TextDecoder('utf-8', { ignoreBOM: false }).decode(bytes);
 
 /** Reads the text a reference names. */
 export function readRef(ref: RefSpec, cwd: string): ResolvedRef {
   if (ref.rev === undefined) {
     try {
-      return { ...ref, source: readFileSync(resolve(cwd, ref.path), 'utf8') };
+      return { ...ref, source: text(readRegularFile(resolve(cwd, ref.path), ref.path, { maxBytes: MAX_SPEC_BYTES })) };
     } catch (e) {
-      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-      throw new RefError(`${ref.label}: cannot read ${ref.path}: ${reason}`);
+      if (!(e instanceof ReadError)) throw e;
+      throw new RefError(e.reason === 'missing' ? `${ref.label}: cannot read ${ref.path}: no such file` : `${ref.label}: ${e.message}`);
     }
   }
+  // A revision starting with `-` would reach git as an option.
+  let known = !ref.rev.startsWith('-');
   try {
-    git(['rev-parse', '--verify', '--quiet', `${ref.rev}^{commit}`], cwd);
+    if (known) git(['rev-parse', '--verify', '--quiet', `${ref.rev}^{commit}`], cwd);
   } catch {
-    throw new RefError(`${ref.label}: unknown git revision \`${ref.rev}\``);
+    known = false;
   }
+  if (!known) throw new RefError(`${ref.label}: unknown git revision \`${ref.rev}\``);
   // `./` makes git read the path relative to the working directory, like a plain path.
-  const path = /^\.\.?\//.test(ref.path) ? ref.path : `./${ref.path}`;
+  const object = `${ref.rev}:${/^\.\.?\//.test(ref.path) ? ref.path : `./${ref.path}`}`;
+  let type: string;
   try {
-    return { ...ref, source: git(['show', `${ref.rev}:${path}`], cwd) };
+    type = git(['cat-file', '-t', object], cwd).trim();
   } catch {
     throw new RefError(`${ref.label}: ${ref.path} does not exist at revision \`${ref.rev}\``);
   }
+  if (type !== 'blob') throw new RefError(`${ref.label}: ${ref.path} is a ${type === 'tree' ? 'directory' : type}, not a file, at revision \`${ref.rev}\``);
+  // The size first: a blob over the limit is named as such, never read.
+  const size = Number(git(['cat-file', '-s', object], cwd).trim());
+  if (!(size <= MAX_SPEC_BYTES)) throw new RefError(`${ref.label}: ${ref.path} is too large at revision \`${ref.rev}\` (${mib(size)}, over the ${mib(MAX_SPEC_BYTES)} limit)`);
+  const blob = execFileSync('git', ['cat-file', 'blob', object], { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: MAX_SPEC_BYTES + 4096 });
+  return { ...ref, source: text(blob) };
 }
 
 /** Compiles a reference (only its variant when it names one); errors in the spec are a RefError. */

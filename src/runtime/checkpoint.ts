@@ -1,9 +1,10 @@
-import { WeightsError, type SafetensorsFile } from './safetensors.js';
+import { quote, WeightsError, type SafetensorsFile } from './safetensors.js';
 import type { LayerSpec } from './spec.js';
 
 // Which checkpoint tensor feeds which slot of which layer, in torchvision's
 // naming (the layer names themselves) or timm's, and the binding of a
-// safetensors file to those slots with every mismatch named.
+// safetensors file to those slots with every mismatch named, and every
+// NaN, infinity or negative running variance refused unless allowed.
 
 export type Layout = 'torchvision' | 'timm';
 export const LAYOUTS: readonly Layout[] = ['torchvision', 'timm'];
@@ -42,7 +43,7 @@ function names(l: LayerSpec, layout: Layout): string[] {
     return [l.spec.name];
   }
   const timm = l.spec.timm;
-  if (timm === undefined) throw new WeightsError(`layer \`${l.spec.name}\` has no timm counterpart; use the torchvision layout`);
+  if (timm === undefined) throw new WeightsError(`layer ${quote(l.spec.name)} has no timm counterpart; use the torchvision layout`);
   return typeof timm === 'string' ? [timm] : timm;
 }
 
@@ -85,13 +86,40 @@ export interface Weights {
   layers: Map<string, LayerWeights>;
 }
 
-const list = (names: string[]) => names.slice(0, 5).map((n) => `\`${n}\``).join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : '');
+const list = (names: string[]) => names.slice(0, 5).map(quote).join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : '');
+
+/** A checkpoint that names and shapes its tensors right but holds values no model can use. */
+export class NonfiniteWeightsError extends WeightsError {}
+
+export interface BindOptions {
+  /** Load NaN, ±Infinity and negative running variances instead of refusing them. */
+  allowNonfinite?: boolean;
+}
+
+/** A tensor's values a model cannot use: NaN, ±Infinity, or (a BatchNorm running variance) below 0. */
+function unusable(e: ExpectedTensor, data: Float32Array): string | undefined {
+  let bad = 0;
+  let first = -1;
+  const variance = e.slot === 'bn.var';
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i]!;
+    // x - x is 0 for every finite x, NaN for NaN and ±Infinity.
+    if (x - x !== 0 || (variance && x < 0)) {
+      if (bad++ === 0) first = i;
+    }
+  }
+  if (bad === 0) return undefined;
+  const x = data[first]!;
+  const what = Number.isNaN(x) ? 'NaN' : x === Infinity ? 'Infinity' : x === -Infinity ? '-Infinity' : `a negative running variance (${x})`;
+  return `tensor ${quote(e.name)} holds ${what} at index ${first}${bad > 1 ? ` (${bad} unusable values in all)` : ''}`;
+}
 
 /**
  * Checks a checkpoint against the layers and returns each layer's tensors.
- * A missing, extra or mis-shaped tensor is a WeightsError that names it; `who` names the model.
+ * A missing, extra or mis-shaped tensor, or one holding NaN, ±Infinity or a negative running
+ * variance (unless `options.allowNonfinite`), is a WeightsError that names it; `who` names the model.
  */
-export function bindCheckpoint(file: SafetensorsFile, layers: readonly LayerSpec[], layout: Layout, who: string): Weights {
+export function bindCheckpoint(file: SafetensorsFile, layers: readonly LayerSpec[], layout: Layout, who: string, options: BindOptions = {}): Weights {
   const expected = checkpointTensors(layers, layout);
   who = `${who} (${layout} layout)`;
   const missing = expected.filter((e) => !file.tensors.has(e.name)).map((e) => e.name);
@@ -103,7 +131,9 @@ export function bindCheckpoint(file: SafetensorsFile, layers: readonly LayerSpec
   for (const e of expected) {
     const t = file.tensors.get(e.name)!;
     if (t.shape.join(',') !== e.shape.join(','))
-      throw new WeightsError(`tensor \`${e.name}\` has shape [${t.shape.join(', ')}] but ${who} needs [${e.shape.join(', ')}]`);
+      throw new WeightsError(`tensor ${quote(e.name)} has shape [${t.shape.join(', ')}] but ${who} needs [${e.shape.join(', ')}]`);
+    const why = options.allowNonfinite ? undefined : unusable(e, t.data);
+    if (why !== undefined) throw new NonfiniteWeightsError(why);
     const slots = bound.get(e.layer) ?? {};
     slots[e.slot] = t.data;
     bound.set(e.layer, slots);
