@@ -2,7 +2,6 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { VariantGraph } from '../graph/graph.js';
 import { MiB, readRegularFile } from '../io/read.js';
-import { WeightsError } from '../runtime/safetensors.js';
 import { DEFAULT_MAX_WEIGHTS_MIB, readSafetensorsFile } from '../weights/read.js';
 
 // What commands that run a model share: usage errors, reading files the
@@ -38,16 +37,6 @@ export function parseMaxWeightsMib(text: string | undefined): number {
  */
 export function readWeights(cwd: string, path: string, maxBytes = DEFAULT_MAX_WEIGHTS_MIB * MiB): Uint8Array {
   return readSafetensorsFile(resolve(cwd, path), `weights ${path}`, { maxBytes, flag: '--max-weights-mib', source: path });
-}
-
-/** `readWeights` for commands that report no WeightsError of their own: a bad checkpoint is a usage error. */
-export function readFile(what: 'weights', cwd: string, path: string): Uint8Array {
-  try {
-    return readWeights(cwd, path);
-  } catch (e) {
-    if (e instanceof WeightsError) throw new UsageError(`${what} ${e.message}`);
-    throw e;
-  }
 }
 
 /** The `--input`/`--shape` batch for `g`: raw float32 NCHW from the file, or a synthetic pattern without one. */

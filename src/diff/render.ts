@@ -1,3 +1,4 @@
+import { markdownText } from '../emit/escape.js';
 import { grouped, human, mib } from '../report/format.js';
 import { isEmpty, STAGE_FIELDS, TOTALS, type Diff, type Num, type SettingChange, type SpecDiff, type StageRow, type Total, type VariantDiff } from './model.js';
 import { markdownTable, textTable, type Cell, type Table } from '../report/table.js';
@@ -126,8 +127,9 @@ export function renderText(d: Diff, color: boolean): string {
 
 export function renderMarkdown(d: Diff): string {
   const s = sections(d);
-  const body = s.sections.map((x) => `### ${x.title}\n\n${typeof x.body === 'string' ? x.body : markdownTable(x.body)}`);
-  return [`## effnet diff\n\n**${s.summary}**`, ...body].join('\n\n') + '\n';
+  // Spec paths, refs and names are the user's: shown literally (markdownText), never as markup.
+  const body = s.sections.map((x) => `### ${markdownText(x.title)}\n\n${typeof x.body === 'string' ? markdownText(x.body) : markdownTable(x.body)}`);
+  return [`## effnet diff\n\n**${markdownText(s.summary)}**`, ...body].join('\n\n') + '\n';
 }
 
 /** JSON: the diff itself, with infinite percentages written as null and a summary line. */

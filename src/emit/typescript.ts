@@ -1,5 +1,6 @@
 import * as prettier from 'prettier';
 import { Project, ts, type SourceFile } from 'ts-morph';
+import { tsBanner, tsString } from './escape.js';
 
 // What every TypeScript emitter shares: an in-memory ts-morph file to build
 // into, literals for plain data, and one prettier configuration.
@@ -29,7 +30,7 @@ export function literal(value: unknown): string {
       if (!Number.isFinite(value)) throw new Error(`cannot emit the number ${value}`);
       return Object.is(value, -0) ? '0' : String(value);
     case 'string':
-      return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+      return tsString(value);
     case 'boolean':
       return String(value);
     case 'object': {
@@ -44,6 +45,14 @@ export function literal(value: unknown): string {
 /** The one prettier configuration of generated TypeScript (babel-ts: same output, faster than typescript). */
 export function formatTypeScript(text: string): Promise<string> {
   return prettier.format(text, { parser: 'babel-ts', singleQuote: true, printWidth: 120, trailingComma: 'all' });
+}
+
+/**
+ * A generated module: the one banner (the spec path escaped for a `//` comment),
+ * then `header` lines (`/// <reference …>`), then the code, formatted.
+ */
+export function generatedModule(spec: string, code: string, header: readonly string[] = []): Promise<string> {
+  return formatTypeScript([tsBanner(spec), ...header, '', code].join('\n'));
 }
 
 /** Twelve significant digits: a product of decimals prints as written, not with float noise. */

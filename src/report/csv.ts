@@ -1,9 +1,7 @@
+import { csvField } from '../emit/escape.js';
 import type { ReportInput, ReportOptions } from './report.js';
 
-const cell = (x: unknown): string => {
-  const s = x === null || x === undefined ? '' : String(x);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
+const cell = (x: unknown): string => csvField(x === null || x === undefined ? '' : String(x));
 const line = (xs: unknown[]) => xs.map(cell).join(',');
 
 /** One row per stage, or per layer with `perLayer`; one header line. */

@@ -30,7 +30,8 @@ export function jsonReport(r: ReportInput, options: ReportOptions = {}): string 
       layers: v.layers,
     })),
   };
-  return JSON.stringify(doc, compactShapes, 2).replace(/"\[(\d+(?:,\d+)*)\]"/g, '[$1]') + '\n';
+  // Only a shape key's value is unquoted: a spec path or name that reads "[1,2]" stays a string.
+  return JSON.stringify(doc, compactShapes, 2).replace(/("(?:in|out)Shape": )"\[(\d+(?:,\d+)*)\]"/g, '$1[$2]') + '\n';
 }
 
 /** Shapes print on one line: `[32,112,112]`, not one number per line. */

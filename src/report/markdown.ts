@@ -1,6 +1,7 @@
 import { MACS_DEFINITION, MEMORY_DEFINITION, PARAMS_DEFINITION, type VariantCost } from '../cost/cost.js';
 import { grouped, human, mib, multiplier, shape } from './format.js';
-import { generatedBanner, type ReportInput, type ReportOptions } from './report.js';
+import { htmlBanner, markdownCodeSpan, markdownText } from '../emit/escape.js';
+import type { ReportInput, ReportOptions } from './report.js';
 import { markdownTable } from './table.js';
 
 const table = (header: string[], align: string, rows: string[][]): string =>
@@ -69,19 +70,19 @@ function layerTable(v: VariantCost): string {
 
 export function markdownReport(r: ReportInput, options: ReportOptions = {}): string {
   const out: string[] = [];
-  if (options.banner) out.push(`<!-- ${generatedBanner(r.spec)} -->`, '');
-  out.push(`# ${r.family}: cost report`, '');
-  out.push(`From \`${r.spec}\`. ${MACS_DEFINITION} ${PARAMS_DEFINITION} ${MEMORY_DEFINITION}`, '');
+  if (options.banner) out.push(htmlBanner(r.spec), '');
+  out.push(`# ${markdownText(r.family)}: cost report`, '');
+  out.push(`From ${markdownCodeSpan(r.spec)}. ${MACS_DEFINITION} ${PARAMS_DEFINITION} ${MEMORY_DEFINITION}`, '');
   out.push(summaryTable(r.variants), '');
   for (const v of r.variants) {
-    out.push(`## ${v.name}`, '');
+    out.push(`## ${markdownText(v.name)}`, '');
     out.push(
       `${v.resolution}×${v.resolution} input, width ${multiplier(v.width)}, depth ${multiplier(v.depth)}${v.phi === null ? '' : `, phi ${v.phi}`}: ` +
         `${grouped(v.params)} parameters, ${grouped(v.bnBuffers)} BatchNorm buffers, ${grouped(v.macs)} MACs (${human(v.macs)}), ${grouped(v.flops)} FLOPs.`,
       '',
     );
     out.push(stageTable(v), '');
-    if (options.perLayer) out.push(`### ${v.name}: layers`, '', layerTable(v), '');
+    if (options.perLayer) out.push(`### ${markdownText(v.name)}: layers`, '', layerTable(v), '');
   }
   return out.join('\n').replace(/\n+$/, '\n');
 }

@@ -1,3 +1,5 @@
+import { markdownText } from '../emit/escape.js';
+
 // One table model, drawn as aligned plain/coloured text (diff) or as Markdown (reports, diff).
 
 export interface Cell {
@@ -32,13 +34,12 @@ export function textTable(table: Table, color: boolean): string {
   return [line(t.header.map((text) => ({ text }))), ...t.rows.map(line)].map((l) => `  ${l}`).join('\n');
 }
 
-const mdEscape = (s: string) => s.replace(/\|/g, '\\|');
-
+/** A Markdown table; every data cell is shown literally (markdownText); the header is the caller's own words. */
 export function markdownTable(t: Table): string {
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [
-    row(t.header.map(mdEscape)),
+    row(t.header),
     row([...t.align].map((a) => (a === 'r' ? '---:' : ':---'))),
-    ...t.rows.map((r) => row(r.map((c) => (c.changed && c.text !== '' ? `**${mdEscape(c.text)}**` : mdEscape(c.text))))),
+    ...t.rows.map((r) => row(r.map((c) => (c.changed && c.text !== '' ? `**${markdownText(c.text)}**` : markdownText(c.text))))),
   ].join('\n');
 }

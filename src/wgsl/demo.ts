@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { VariantGraph } from '../graph/graph.js';
 import type { Layout } from '../runtime/checkpoint.js';
+import { htmlText, scriptJson } from '../emit/escape.js';
 import { emitNetwork } from '../emit/network.js';
 import { transpile } from '../emit/typescript.js';
 import { emitWgsl } from './emit.js';
@@ -25,14 +26,16 @@ export interface DemoOptions {
 
 const RUNTIME_DIR = fileURLToPath(new URL('../runtime/', import.meta.url));
 
-function page(g: VariantGraph, o: DemoOptions): string {
+/** The page; every word from the user (spec path, names) is escaped for where it lands. */
+export function demoPage(g: VariantGraph, o: DemoOptions): string {
+  const name = htmlText(`${g.family} ${g.variant}`);
   return `<!doctype html>
 <html lang="en">
 <meta charset="utf-8">
-<title>effnet demo: ${g.family} ${g.variant}</title>
+<title>effnet demo: ${name}</title>
 <style>body{font:15px system-ui,sans-serif;margin:2em;max-width:46em}code,pre{font:13px ui-monospace,monospace}td{padding:0 1em 0 0}</style>
-<h1>${g.family} ${g.variant}</h1>
-<p>The WGSL model effnet generated from <code>${o.spec}</code>: ${g.resolution}×${g.resolution} input, ${g.classes} classes, batch ${o.batch}.</p>
+<h1>${name}</h1>
+<p>The WGSL model effnet generated from <code>${htmlText(o.spec)}</code>: ${g.resolution}×${g.resolution} input, ${g.classes} classes, batch ${o.batch}.</p>
 <p id="status">starting…</p>
 <table id="top5"></table>
 <script type="module">
@@ -44,14 +47,14 @@ try {
   if (!adapter) throw new Error('no WebGPU adapter');
   const names = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupsPerDimension'];
   const device = await adapter.requestDevice({ requiredLimits: Object.fromEntries(names.map((n) => [n, adapter.limits[n]])) });
-  const weights = model.loadWeights(new Uint8Array(await (await fetch('./weights.safetensors')).arrayBuffer()), ${JSON.stringify(o.layout)});
+  const weights = model.loadWeights(new Uint8Array(await (await fetch('./weights.safetensors')).arrayBuffer()), ${scriptJson(o.layout)});
   const input = new Float32Array(await (await fetch('./input.f32')).arrayBuffer());
   const net = await model.createModel(device, weights);
-  await net.run(input, ${o.batch}); // pipelines compile on first use
+  await net.run(input, ${scriptJson(o.batch)}); // pipelines compile on first use
   const t0 = performance.now();
-  const logits = await net.run(input, ${o.batch});
+  const logits = await net.run(input, ${scriptJson(o.batch)});
   const ms = performance.now() - t0;
-  const first = Array.from(logits.subarray(0, ${g.classes}));
+  const first = Array.from(logits.subarray(0, ${scriptJson(g.classes)}));
   const top5 = first.map((v, i) => [i, v]).sort((a, b) => b[1] - a[1]).slice(0, 5);
   const info = adapter.info ?? {};
   const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'WebGPU';
@@ -67,18 +70,51 @@ try {
 `;
 }
 
-/** Serves the demo on 127.0.0.1:`port` (0: any free port); resolves once listening. */
-export async function serveDemo(g: VariantGraph, o: DemoOptions, port: number): Promise<{ server: Server; url: string }> {
+/** The port `effnet demo` tries first when none is given; when it is busy, any free one. */
+export const DEFAULT_DEMO_PORT = 8080;
+
+/**
+ * Whether a request's Host header names this server: 127.0.0.1, localhost or
+ * [::1] with its port. A DNS-rebinding page reaches 127.0.0.1 under its own
+ * name; answering it would hand the user's weights to that site.
+ */
+export function allowedHost(host: string | undefined, port: number): boolean {
+  if (host === undefined) return false;
+  const h = host.toLowerCase();
+  return ['127.0.0.1', 'localhost', '[::1]'].some((name) => h === `${name}:${port}` || (port === 80 && h === name));
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (e: Error) => reject(e);
+    server.once('error', failed);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Serves the demo on 127.0.0.1:`port` (0: any free port; undefined: 8080, or
+ * any free one when 8080 is busy); resolves once listening. A port in use
+ * rejects with the listen error (`code` EADDRINUSE).
+ */
+export async function serveDemo(g: VariantGraph, o: DemoOptions, port?: number): Promise<{ server: Server; url: string; port: number }> {
   const modelJs = transpile(await emitWgsl(g, { spec: o.spec, runtimeModule: './runtime/wgsl.js' }));
   const networkJs = transpile(await emitNetwork(g, { spec: o.spec }));
   const files = new Map<string, { type: string; body: string | Uint8Array }>([
-    ['/', { type: 'text/html; charset=utf-8', body: page(g, o) }],
+    ['/', { type: 'text/html; charset=utf-8', body: demoPage(g, o) }],
     ['/model.js', { type: 'text/javascript', body: modelJs }],
     ['/network.js', { type: 'text/javascript', body: networkJs }],
     ['/weights.safetensors', { type: 'application/octet-stream', body: o.weights }],
     ['/input.f32', { type: 'application/octet-stream', body: new Uint8Array(o.input.buffer, o.input.byteOffset, o.input.byteLength) }],
   ]);
+  let actual = 0; // set once listening, before any request can arrive
   const server = createServer((req, res) => {
+    const plain = (status: number, text: string) => res.writeHead(status, { 'content-type': 'text/plain', 'x-content-type-options': 'nosniff' }).end(text);
+    if (!allowedHost(req.headers.host, actual)) return plain(403, `effnet demo answers only http://127.0.0.1:${actual}/ and http://localhost:${actual}/\n`);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(405, 'method not allowed\n');
     const path = (req.url ?? '/').split('?')[0]!;
     let file = files.get(path);
     // The runtime's own modules, as built: wgsl.js and what it imports.
@@ -90,17 +126,16 @@ export async function serveDemo(g: VariantGraph, o: DemoOptions, port: number): 
         file = undefined;
       }
     }
-    if (!file) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      return;
-    }
-    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(file.body);
+    if (!file) return plain(404, 'not found\n');
+    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).end(file.body);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
+  try {
+    await listen(server, port ?? DEFAULT_DEMO_PORT);
+  } catch (e) {
+    if (port !== undefined || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    await listen(server, 0);
+  }
   const address = server.address();
-  const actual = typeof address === 'object' && address ? address.port : port;
-  return { server, url: `http://127.0.0.1:${actual}/` };
+  actual = typeof address === 'object' && address ? address.port : (port ?? DEFAULT_DEMO_PORT);
+  return { server, url: `http://127.0.0.1:${actual}/`, port: actual };
 }
