@@ -6,16 +6,20 @@ import { Command, CommanderError, Option } from 'commander';
 import { compileFile, type Compilation, type CompileOptions } from '../compile/compile.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../diagnostics/render.js';
-import { applyPlan, compareWithDisk, writeAtomic, type OutputFile, type Staleness } from '../generate/files.js';
+import { applyPlan, compareWithDisk, PlanRefused, type OutputFile, type Staleness } from '../generate/files.js';
+import { checkOutFolder, OutFolderRefused } from '../generate/guard.js';
+import { lockFolder, LockBusy } from '../generate/lock.js';
 import { familyOutputs, GENERATED_README, ownedBy, specFiles, TARGETS, type Target } from '../generate/generate.js';
 import { DEFAULT_TFJS_MODULE } from '../tfjs/emit.js';
-import { grammarFiles } from '../grammar/write.js';
+import { GRAMMAR_MARKER, grammarFiles } from '../grammar/write.js';
 import { registerDiff } from './diff-command.js';
 import { registerDemo } from './demo-command.js';
 import { registerInfer } from './infer-command.js';
 import { UsageError } from './input.js';
+import { ReadError } from '../io/read.js';
+import { WriteError, writeOutput } from '../io/write.js';
 import { registerValidateWgsl } from './wgsl-command.js';
-import type { Io } from './io.js';
+import { printableLines, type Io } from './io.js';
 
 export type { Io } from './io.js';
 import { REPORT_FORMATS, renderReport, reportInput, type ReportFormat } from '../report/report.js';
@@ -23,12 +27,14 @@ import { REPORT_FORMATS, renderReport, reportInput, type ReportFormat } from '..
 // A thin layer: parse arguments, call the library, print, return an exit code.
 // 0 success (warnings allowed), 1 errors in the input or stale output, 2 usage.
 
-/** Input that names no file to read, or a variant that is not there, is a usage error. */
-const USAGE_CODES = new Set(['E006', 'E037']);
+/** Input that names no file to read (missing, not a regular file, over --max-spec-mib), or a variant that is not there, is a usage error. */
+const USAGE_CODES = new Set(['E006', 'E007', 'E037']);
 
 interface LimitFlags {
   maxParams?: string;
   maxActivationMib?: string;
+  maxSpecMib?: string;
+  maxVariants?: string;
 }
 
 function positive(flag: string, text: string | undefined): number | undefined {
@@ -41,8 +47,13 @@ function positive(flag: string, text: string | undefined): number | undefined {
 function compileOptions(flags: LimitFlags, variants?: string[]): CompileOptions {
   const maxParams = positive('--max-params', flags.maxParams);
   const mib = positive('--max-activation-mib', flags.maxActivationMib);
+  const specMib = positive('--max-spec-mib', flags.maxSpecMib);
+  const maxVariants = positive('--max-variants', flags.maxVariants);
+  if (maxVariants !== undefined && !Number.isSafeInteger(maxVariants)) throw new UsageError(`--max-variants must be a whole number, not "${flags.maxVariants}"`);
   return {
     variants,
+    ...(specMib === undefined ? {} : { maxSpecBytes: Math.floor(specMib * 2 ** 20) }),
+    ...(maxVariants === undefined ? {} : { maxVariants }),
     limits: {
       ...(maxParams === undefined ? {} : { maxParams }),
       ...(mib === undefined ? {} : { maxActivationBytes: mib * 2 ** 20 }),
@@ -53,7 +64,32 @@ function compileOptions(flags: LimitFlags, variants?: string[]): CompileOptions 
 const limitOptions = (c: Command): Command =>
   c
     .option('--max-params <n>', 'refuse variants with more trainable parameters (default 2e9)')
-    .option('--max-activation-mib <n>', 'refuse variants whose float32 activations for one image exceed this (default 65536)');
+    .option('--max-activation-mib <n>', 'refuse variants whose float32 activations for one image exceed this (default 65536)')
+    .option('--max-spec-mib <n>', 'refuse a spec file larger than this (default 8)')
+    .option('--max-variants <n>', 'refuse a spec with more variants (default 1000)');
+
+/** What stops generate before it writes, as a usage error: one line (a line per path), exit 2. */
+const REFUSALS = [PlanRefused, OutFolderRefused, LockBusy];
+const asUsage = (e: unknown): unknown =>
+  e instanceof PlanRefused
+    ? new UsageError(`nothing written; effnet replaces only what it made:\n${e.foreign.map((f) => `  ${f}`).join('\n')}`)
+    : REFUSALS.some((R) => e instanceof R)
+      ? new UsageError((e as Error).message)
+      : e;
+function guarded<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw asUsage(e);
+  }
+}
+async function guardedAsync<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw asUsage(e);
+  }
+}
 
 export async function main(argv: string[], io: Io): Promise<number> {
   /** Paths as the user gave them, relative to the working directory, so output is machine-independent. */
@@ -98,13 +134,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .option('--variant <name...>', 'only these variants (default: all)')
       .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS as string[]).default('md'))
       .option('--per-layer', 'add a per-layer table')
-      .option('--out <file>', 'write to a file instead of stdout'),
+      .option('--out <file>', 'write to a file instead of stdout (`-`: stdout)'),
   ).action((spec: string, flags: LimitFlags & { variant?: string[]; format: ReportFormat; perLayer?: boolean; out?: string }) => {
     const c = compile(spec, compileOptions(flags, flags.variant));
     code = report([c]);
     if (code !== 0 || !c.family) return;
     const text = renderReport(reportInput(c.family.name, c.file, c.graphs), flags.format, { perLayer: flags.perLayer ?? false });
-    if (flags.out) writeAtomic(resolve(io.cwd, flags.out), text);
+    if (flags.out !== undefined && flags.out !== '-') writeOutput(resolve(io.cwd, flags.out), text, { shown: flags.out, inputs: [resolve(io.cwd, spec)] });
     else io.stdout(text);
   });
 
@@ -136,6 +172,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
   ).action(async (specs: string[], flags: LimitFlags & { out: string; check?: boolean; target?: Target[]; tfjsModule: string }) => {
     const all = specs.length === 0;
     const paths = all ? specFiles(resolve(io.cwd, 'specs')).map(shown) : specs;
+    const root = resolve(io.cwd, flags.out);
+    // Before anything is read or written: --out must be a folder of its own.
+    guarded(() => checkOutFolder(root, shown(flags.out), paths.map((p) => ({ path: resolve(io.cwd, p), shown: shown(p) }))));
     const cs = paths.map((p) => compile(p, compileOptions(flags)));
     code = report(cs);
     if (code !== 0) {
@@ -153,21 +192,30 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const outputs = await Promise.all(cs.map((c) => familyOutputs(c, { targets, tfjsModule: flags.tfjsModule })));
     const readme = all && targets.includes('report') ? [GENERATED_README] : [];
     const files: OutputFile[] = [...readme, ...outputs.flat()];
-    const root = resolve(io.cwd, flags.out);
-    const owned = all ? ['.'] : [...families.keys()];
-    const owns = ownedBy(targets);
+    const scope = { owned: all ? ['.'] : [...families.keys()], owns: ownedBy(targets) };
     /** One line per file, in the words of a check (missing/stale/orphaned) or of a write (wrote/updated/removed). */
-    const summary = (s: Staleness, [missing, stale, orphaned]: string[]) =>
-      [...s.missing.map((p) => `${missing} ${p}`), ...s.stale.map((p) => `${stale} ${p}`), ...s.orphaned.map((p) => `${orphaned} ${p}`)];
+    const summary = (s: Staleness, [missing, stale, orphaned]: string[]) => [
+      ...s.missing.map((p) => `${missing} ${p}`),
+      ...s.stale.map((p) => `${stale} ${p}`),
+      ...s.orphaned.map((p) => `${orphaned} ${p}`),
+      ...s.leftovers.map((p) => `${orphaned} ${p}`),
+    ];
     if (flags.check) {
-      const lines = summary(compareWithDisk(root, files, owned, owns), ['missing ', 'stale   ', 'orphaned']);
+      const s = compareWithDisk(root, files, scope);
+      const lines = [...summary(s, ['missing ', 'stale   ', 'orphaned']), ...s.foreign.map((why) => `blocked  ${why}`)];
       if (lines.length > 0) {
         io.stderr(`${shown(flags.out)}/ is out of date (run \`npm run generate\`):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
         code = 1;
       } else io.stdout(`${shown(flags.out)}/ is up to date (${files.length} files)\n`);
       return;
     }
-    const lines = summary(applyPlan(root, files, owned, owns), ['wrote   ', 'updated ', 'removed ']);
+    const release = await guardedAsync(() => lockFolder(root));
+    let lines: string[];
+    try {
+      lines = summary(guarded(() => applyPlan(root, files, scope)), ['wrote   ', 'updated ', 'removed ']);
+    } finally {
+      release();
+    }
     io.stdout(lines.length === 0 ? `${shown(flags.out)}/ is up to date (${files.length} files)\n` : `${lines.join('\n')}\n`);
   });
 
@@ -178,7 +226,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .action((flags: { check?: boolean }) => {
       const files = grammarFiles().map((f) => ({ path: f.path.replace(/^grammar\//, ''), content: f.content }));
       const root = resolve(io.cwd, 'grammar');
-      const s = flags.check ? compareWithDisk(root, files, []) : applyPlan(root, files, []);
+      const scope = { owned: [], marker: GRAMMAR_MARKER };
+      const s = flags.check ? compareWithDisk(root, files, scope) : guarded(() => applyPlan(root, files, scope));
       const changed = [...s.missing, ...s.stale];
       if (flags.check && changed.length > 0) {
         io.stderr(`grammar/ is out of date (run \`npm run grammar\`): ${changed.join(', ')}\n`);
@@ -198,12 +247,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
     }
-    if (e instanceof UsageError) {
-      io.stderr(`effnet: ${e.message}\n`);
+    if (e instanceof UsageError || e instanceof ReadError || e instanceof WriteError) {
+      io.stderr(`effnet: ${printableLines(e.message)}\n`);
       return 2;
     }
     // A bug of ours: one line, no stack trace, and a way to report it.
-    io.stderr(`effnet: internal error: ${(e as Error)?.message ?? String(e)}\n(this is a bug in effnet; please report it with the spec that caused it)\n`);
+    io.stderr(`effnet: internal error: ${printableLines((e as Error)?.message ?? String(e))}\n(this is a bug in effnet; please report it with the spec that caused it)\n`);
     return 70;
   }
 }

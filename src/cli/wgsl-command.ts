@@ -3,7 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { dawnDevice } from '../wgsl/dawn.js';
 import { shaderLiterals, validateShaders } from '../wgsl/validate.js';
-import type { Io } from './io.js';
+import { printableLines, type Io } from './io.js';
 
 // `effnet validate-wgsl [path...]`: every shader of generated model.wgsl.ts
 // files through Tint on Dawn's null backend; problems at file:line:col.
@@ -28,7 +28,7 @@ export function registerValidateWgsl(program: Command, io: Io, setCode: (code: n
       try {
         files = roots.flatMap(wgslFiles);
       } catch (e) {
-        io.stderr(`effnet: ${(e as Error).message}\n`);
+        io.stderr(`effnet: ${printableLines((e as Error).message)}\n`);
         return setCode(2);
       }
       const { device } = await dawnDevice('null');

@@ -6,6 +6,9 @@ import { grammarTextMate } from './textmate.js';
 // written by hand). `effnet grammar` writes these; test/grammar.test.ts checks
 // that the committed copies are current.
 
+/** What every generated grammar file says near its top: only such files are replaced. */
+export const GRAMMAR_MARKER = /GENERATED from src\/[^\n]* by `npm run grammar`/;
+
 export interface GrammarFile {
   /** Relative to the repository root. */
   path: string;
