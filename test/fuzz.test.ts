@@ -8,10 +8,11 @@ import { CODES } from '../src/diagnostics/codes.js';
 import { hasErrors } from '../src/diagnostics/diagnostic.js';
 import type { Shape, VariantGraph } from '../src/graph/graph.js';
 import { positionAt } from './support/positions.js';
+import { fuzzParams, savingFailures } from './support/fuzz-budget.js';
 
-// Fuzzing the whole pipeline (text → diagnostics / graphs). Runs are bounded so the file takes a
-// few seconds. fast-check picks a fresh seed each run and prints seed and path on failure; set
-// FUZZ_SEED to replay one (FUZZ_RUNS scales the number of runs).
+// Fuzzing the whole pipeline (text → diagnostics / graphs). Budgets and seeds come from
+// test/support/fuzz-budget.ts: a fixed seed in CI, `npm run fuzz -- --cases N` for longer runs
+// (fast-check prints seed and path on failure; FUZZ_SEED replays one).
 
 const here = dirname(fileURLToPath(import.meta.url));
 const specsDir = join(here, '..', 'specs');
@@ -20,12 +21,7 @@ const shipped = readdirSync(specsDir)
   .sort()
   .map((f) => ({ name: f, text: readFileSync(join(specsDir, f), 'utf8') }));
 
-const seed = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-const scale = Number(process.env.FUZZ_RUNS ?? '1');
-const params = (numRuns: number): fc.Parameters<unknown> => ({
-  numRuns: Math.max(1, Math.round(numRuns * scale)),
-  ...(seed === undefined ? {} : { seed }),
-});
+const params = fuzzParams;
 
 /** A compile is a loop over the text and the layers; far below this unless something hangs. */
 const MAX_MS_PER_COMPILE = 2_000;
@@ -186,35 +182,41 @@ describe('arbitrary input never throws and returns promptly', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => {
         for (const text of [utf8.decode(bytes), String.fromCharCode(...bytes)]) {
-          const r = timedCompile(text);
-          checkBasics(text, r);
-          checkPositions(text, r);
+          savingFailures(text, 'bytes', () => {
+            const r = timedCompile(text);
+            checkBasics(text, r);
+            checkPositions(text, r);
+          });
         }
       }),
-      params(300),
+      params(600),
     );
   });
 
   it('random unicode strings', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 1000 }), fc.string({ unit: 'grapheme', maxLength: 300 })), (text) => {
-        const r = timedCompile(text);
-        checkBasics(text, r);
-        checkPositions(text, r);
-      }),
-      params(300),
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 1000 }), fc.string({ unit: 'grapheme', maxLength: 300 })), (text) =>
+        savingFailures(text, 'unicode', () => {
+          const r = timedCompile(text);
+          checkBasics(text, r);
+          checkPositions(text, r);
+        }),
+      ),
+      params(600),
     );
   });
 
   it('random strings over the language alphabet', () => {
     const alphabet = [...'familystagecnvk01234569.e-{}{} \n\n\r\t/*_#'];
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 800 }), (text) => {
-        const r = timedCompile(text);
-        checkBasics(text, r);
-        checkPositions(text, r);
-      }),
-      params(300),
+      fc.property(fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 800 }), (text) =>
+        savingFailures(text, 'alphabet', () => {
+          const r = timedCompile(text);
+          checkBasics(text, r);
+          checkPositions(text, r);
+        }),
+      ),
+      params(600),
     );
   });
 
@@ -365,15 +367,46 @@ describe('mutated shipped specs', () => {
     fc.assert(
       fc.property(input, ({ spec, mutations }) => {
         const text = mutate(spec.text, mutations);
-        const r = timedCompile(text, spec.name);
-        checkBasics(text, r);
-        checkPositions(text, r);
-        if (!hasErrors(r.diagnostics)) clean++;
+        savingFailures(text, 'mutant', () => {
+          const r = timedCompile(text, spec.name);
+          checkBasics(text, r);
+          checkPositions(text, r);
+          if (!hasErrors(r.diagnostics)) clean++;
+        });
       }),
-      params(400),
+      params(1500),
     );
     // The graph checks only bite on mutants without errors: make sure there were some.
     expect(clean).toBeGreaterThan(0);
+  });
+
+  // Byte-level: flips, inserts and deletes anywhere, including inside words, numbers and comments,
+  // and bytes that are not valid UTF-8 on their own.
+  const byteEdit = fc.oneof(
+    fc.record({ op: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({ op: fc.constant('insert' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({ op: fc.constant('delete' as const), at: fc.nat(), byte: fc.constant(0) }),
+  );
+  it('byte-mutated shipped specs never throw; diagnostics are well formed and placed inside the text', () => {
+    const utf8 = new TextDecoder('utf-8', { fatal: false });
+    fc.assert(
+      fc.property(fc.constantFrom(...shipped), fc.array(byteEdit, { minLength: 1, maxLength: 8 }), (spec, edits) => {
+        const bytes = [...Buffer.from(spec.text, 'utf8')];
+        for (const e of edits) {
+          const at = e.at % (bytes.length + 1);
+          if (e.op === 'set' && at < bytes.length) bytes[at] = e.byte;
+          else if (e.op === 'insert') bytes.splice(at, 0, e.byte);
+          else if (e.op === 'delete' && at < bytes.length) bytes.splice(at, 1);
+        }
+        const text = utf8.decode(Uint8Array.from(bytes));
+        savingFailures(text, 'bytes-mutant', () => {
+          const r = timedCompile(text, spec.name);
+          checkBasics(text, r);
+          checkPositions(text, r);
+        });
+      }),
+      params(1200),
+    );
   });
 
   it('compiling is deterministic: the same text gives the same diagnostics after compiling another', () => {
@@ -471,13 +504,15 @@ describe('generated specs', () => {
   it('never throw; diagnostics are well formed; error-free graphs chain their shapes', () => {
     let clean = 0;
     fc.assert(
-      fc.property(generatedSpec, (text) => {
-        const r = timedCompile(text);
-        checkBasics(text, r);
-        checkPositions(text, r);
-        if (!hasErrors(r.diagnostics)) clean++;
-      }),
-      params(400),
+      fc.property(generatedSpec, (text) =>
+        savingFailures(text, 'generated', () => {
+          const r = timedCompile(text);
+          checkBasics(text, r);
+          checkPositions(text, r);
+          if (!hasErrors(r.diagnostics)) clean++;
+        }),
+      ),
+      params(800),
     );
     expect(clean).toBeGreaterThan(0);
   });
