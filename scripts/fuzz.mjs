@@ -22,7 +22,7 @@ for (let i = 0; i < args.length; i += 2) {
   options[key] = value;
 }
 const files = ['test/fuzz.test.ts', 'test/fuzz-emitters.test.ts', 'test/wgsl-differential.test.ts', 'test/hostile.test.ts'];
-const r = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...files, '--testTimeout', '0'], {
+const r = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...files, '--testTimeout', '86400000'], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, FUZZ_CASES: options.cases, FUZZ_SEED: options.seed, FUZZ_SAVE: join(root, 'test/hostile') },

@@ -8,7 +8,7 @@ import { emitNetwork } from '../src/emit/network.js';
 import { REPORT_FORMATS, renderReport, reportInput } from '../src/report/report.js';
 import { emitTfjs } from '../src/tfjs/emit.js';
 import { emitWgsl } from '../src/wgsl/emit.js';
-import { fuzzParams, savingFailuresAsync } from './support/fuzz-budget.js';
+import { fuzzParams, fuzzTimeout, savingFailuresAsync } from './support/fuzz-budget.js';
 import { randomSpec } from './support/random-spec.js';
 import { runCli, tempDirs } from './support/cli.js';
 
@@ -50,7 +50,7 @@ describe('random valid specs through every emitter', () => {
       ),
       fuzzParams(300),
     );
-  }, 300_000);
+  }, fuzzTimeout(300_000));
 
   it('`effnet check` then `effnet generate` on the file: a spec check accepts generates (exit 0, never 70), and --check then finds it current', async () => {
     const dir = tempDir();
@@ -71,7 +71,7 @@ describe('random valid specs through every emitter', () => {
       ),
       fuzzParams(40),
     );
-  }, 300_000);
+  }, fuzzTimeout(300_000));
 });
 
 describe('the emitter fuzzer bites', () => {

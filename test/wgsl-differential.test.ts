@@ -13,7 +13,7 @@ import { CHUNK_BYTES, planWgsl } from '../src/runtime/wgsl-plan.js';
 import { dawnDevice } from '../src/wgsl/dawn.js';
 import { emitWgsl } from '../src/wgsl/emit.js';
 import { randomSpec, type RandomSpec } from './support/random-spec.js';
-import { fuzzParams, savingFailuresAsync } from './support/fuzz-budget.js';
+import { fuzzParams, fuzzTimeout, savingFailuresAsync } from './support/fuzz-budget.js';
 import { graphOfText, runBoth } from './support/w-differential.js';
 import { tf, useBackend } from './support/tfjs.js';
 
@@ -173,5 +173,5 @@ describe('WGSL and tfjs agree on random specs', () => {
       expect([...seen].sort()).toEqual(
         expect.arrayContaining(['conv2d', 'dense', 'depthwise', 'head', 'head none', 'hidden', 'no hidden', 'pointwise', 'pool', 'se', 'scale gate true residual false', 'scale gate true residual true', ...[1, 2, 3, 4].map((c) => `input channels ${c}`)]),
       );
-  }, 600_000);
+  }, fuzzTimeout(600_000));
 });

@@ -18,6 +18,9 @@ const scale = cases !== undefined && cases > 0 ? cases / DEFAULT_CASES : Number(
 const seedText = process.env.FUZZ_SEED;
 export const seed = seedText === undefined || seedText === '' ? (cases === undefined ? CI_SEED : undefined) : Number(seedText);
 
+/** A test's timeout for `ms` at the default budget, grown with the budget (`npm run fuzz` runs far more cases). */
+export const fuzzTimeout = (ms: number): number => Math.round(ms * Math.max(1, scale));
+
 /** fast-check parameters for a fuzzer whose share of the default budget is `numRuns`. */
 export function fuzzParams<T>(numRuns: number): fc.Parameters<T> {
   return { numRuns: Math.max(1, Math.round(numRuns * scale)), ...(seed === undefined ? {} : { seed }) };
