@@ -68,6 +68,19 @@ describe('effnet report --format json', () => {
 });
 
 describe('exit codes', () => {
+  it('no internal error for a command with nothing to work on: no arguments, generate without specs/, validate-wgsl on a folder without models', async () => {
+    const dir = tempDir();
+    const bare = await run([], dir);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('Usage: effnet [options] [command]');
+    expect(await run(['generate'], dir)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'effnet: no spec named and no specs/*.effnet here: name the specs, e.g. `effnet generate my.effnet --out generated`\n',
+    });
+    expect(await run(['validate-wgsl', '.'], dir)).toEqual({ code: 1, stdout: '', stderr: 'effnet: no model.wgsl.ts files under .\n' });
+  });
+
   it('0 clean, 1 errors, 0 with warnings only, 2 usage', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'bad.effnet'), 'family x {\n  stem conv k3 s2 c32\n  stage mbconv e6 k3 s3 c16\n  variant a { resolution 224 }\n}\n');

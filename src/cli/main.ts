@@ -111,6 +111,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return hasErrors(all) ? 1 : 0;
   };
 
+  /** `specs/*.effnet` of the working directory, for `generate` without spec arguments. */
+  const defaultSpecs = (): string[] => {
+    let found: string[];
+    try {
+      found = specFiles(resolve(io.cwd, 'specs'));
+    } catch {
+      found = [];
+    }
+    if (found.length === 0) throw new UsageError('no spec named and no specs/*.effnet here: name the specs, e.g. `effnet generate my.effnet --out generated`');
+    return found.map(shown);
+  };
+
   let code = 0;
   const program = new Command('effnet')
     .description('Compile .effnet specs of EfficientNet-family networks into scaled layer graphs, cost reports and model sources.')
@@ -171,7 +183,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .option('--check', 'write nothing; exit 1 listing missing, stale or orphaned files'),
   ).action(async (specs: string[], flags: LimitFlags & { out: string; check?: boolean; target?: Target[]; tfjsModule: string }) => {
     const all = specs.length === 0;
-    const paths = all ? specFiles(resolve(io.cwd, 'specs')).map(shown) : specs;
+    const paths = all ? defaultSpecs() : specs;
     const root = resolve(io.cwd, flags.out);
     // Before anything is read or written: --out must be a folder of its own.
     guarded(() => checkOutFolder(root, shown(flags.out), paths.map((p) => ({ path: resolve(io.cwd, p), shown: shown(p) }))));
@@ -240,6 +252,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
   registerValidateWgsl(program, io, (c) => (code = c));
   registerDemo(program, { io, compile, report, setCode: (c) => (code = c) });
 
+  if (argv.length === 0) {
+    // Usage on stderr and the usage exit code: a script that forgot its command must not pass.
+    io.stderr(program.helpInformation());
+    return 2;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

@@ -31,6 +31,11 @@ export function registerValidateWgsl(program: Command, io: Io, setCode: (code: n
         io.stderr(`effnet: ${printableLines((e as Error).message)}\n`);
         return setCode(2);
       }
+      if (files.length === 0) {
+        // A CI gate that validated nothing must not pass.
+        io.stderr(`effnet: ${printableLines(`no model.wgsl.ts files under ${paths.length > 0 ? paths.join(', ') : 'generated'}`)}\n`);
+        return setCode(1);
+      }
       const { device } = await dawnDevice('null');
       let shaders = 0;
       let failed = false;
