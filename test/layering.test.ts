@@ -24,7 +24,6 @@ const RANK: Record<string, number> = {
   wgsl: 8,
   generate: 9,
   diff: 8,
-  model: 6,
   weights: 6,
   cli: 10,
 };

@@ -9,21 +9,26 @@ import type { FamilyNode, Num, Option, ScalarKey, SpecNode, Statement, Value, Va
 const isToken = (e: CstElement): e is IToken => 'image' in e;
 
 /**
- * Every real token under `node`, in text order. Iterative: a statement may
- * hold hundreds of thousands of tokens, and neither recursion nor
+ * Calls `visit` with every real token under `node` (in no particular order). Iterative: a
+ * statement may hold hundreds of thousands of tokens, and neither recursion nor
  * `push(...list)` may grow with the input.
  */
-function tokens(node: CstNode): IToken[] {
-  const out: IToken[] = [];
+function eachToken(node: CstNode, visit: (t: IToken) => void): void {
   const stack: CstNode[] = [node];
   for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
     for (const list of Object.values(n.children)) {
       for (const e of list ?? []) {
         if (!isToken(e)) stack.push(e);
-        else if (!Number.isNaN(e.startOffset)) out.push(e);
+        else if (!Number.isNaN(e.startOffset)) visit(e);
       }
     }
   }
+}
+
+/** Every real token under `node`, in text order. */
+function tokens(node: CstNode): IToken[] {
+  const out: IToken[] = [];
+  eachToken(node, (t) => out.push(t));
   return out.sort((a, b) => a.startOffset - b.startOffset);
 }
 
@@ -31,18 +36,10 @@ function tokens(node: CstNode): IToken[] {
 function ends(node: CstNode): [IToken, IToken] | undefined {
   let first: IToken | undefined;
   let last: IToken | undefined;
-  const stack: CstNode[] = [node];
-  for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
-    for (const list of Object.values(n.children)) {
-      for (const e of list ?? []) {
-        if (!isToken(e)) stack.push(e);
-        else if (!Number.isNaN(e.startOffset)) {
-          if (first === undefined || e.startOffset < first.startOffset) first = e;
-          if (last === undefined || e.startOffset > last.startOffset) last = e;
-        }
-      }
-    }
-  }
+  eachToken(node, (t) => {
+    if (first === undefined || t.startOffset < first.startOffset) first = t;
+    if (last === undefined || t.startOffset > last.startOffset) last = t;
+  });
   return first && last ? [first, last] : undefined;
 }
 

@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { compileSource, type Compilation } from '../compile/compile.js';
-import { MiB, ReadError, readRegularFile } from '../io/read.js';
+import { compileSource, DEFAULT_MAX_SPEC_BYTES, type Compilation } from '../compile/compile.js';
+import { mib, ReadError, readRegularFile } from '../io/read.js';
 
 // What `effnet diff` compares: `path.effnet[#variant]` or `git:REV:path.effnet[#variant]`,
 // read from disk or through `git show` (no checkout), then compiled. Either way
 // only a file (a regular file, a blob) of at most MAX_SPEC_BYTES is read.
 
-/** The largest spec diff reads, from disk or from git. */
-export const MAX_SPEC_BYTES = 8 * MiB;
+/** The largest spec diff reads, from disk or from git: the compiler's own limit. */
+export const MAX_SPEC_BYTES = DEFAULT_MAX_SPEC_BYTES;
 
 /** A reference that names nothing usable: the CLI prints the message and exits 2. */
 export class RefError extends Error {}
@@ -51,7 +51,6 @@ function git(args: string[], cwd: string): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: MAX_SPEC_BYTES + 4096 });
 }
 
-const mib = (bytes: number) => `${Number((bytes / MiB).toFixed(1))} MiB`;
 /** Spec text as the compiler takes it: a UTF-8 byte-order mark is no part of it. */
 const text = (bytes: Uint8Array) => new TextDecoder('utf-8', { ignoreBOM: false }).decode(bytes);
 

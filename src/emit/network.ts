@@ -1,7 +1,7 @@
 import { VariableDeclarationKind, type CodeBlockWriter, type SourceFile } from 'ts-morph';
 import { analyzeVariant } from '../cost/cost.js';
 import type { Shape, Stage, VariantGraph } from '../graph/graph.js';
-import { modelSpec, type BlockModel } from '../model/model.js';
+import { modelSpec, type BlockModel } from '../graph/model-spec.js';
 import type { ConvSpec, NormSpec } from '../runtime/spec.js';
 import { Code, generatedModule, literal, sourceFile, tidyNumber } from './typescript.js';
 

@@ -2,7 +2,8 @@ import type { Block, BlockLayer, ConvLayer, LinearLayer, VariantGraph } from './
 import type { BlockSpec, Builder, ClassifierSpec, ConvSpec, LayerSpec, LinearSpec, Network, SeSpec } from '../runtime/spec.js';
 
 // A variant graph restated as the runtime's layer specs: what generated model
-// code holds, what checkpoints are bound against, what emitters print.
+// code holds, what checkpoints are bound against, what emitters print, and what
+// `check` plans every target from (graph/targets.ts).
 
 export type BlockLayerSpec = { kind: 'conv'; spec: ConvSpec } | { kind: 'se'; spec: SeSpec };
 

@@ -47,7 +47,7 @@ function endOfText(text: string): Range {
   return { start: at, end: at };
 }
 
-const show = (t: IToken): string => (t.image.length > 24 ? t.image.slice(0, 24) + '…' : t.image);
+const show = (t: IToken): string => clip(t.image, 24);
 
 /**
  * Far above any real spec (the shipped ones have under 1,000 tokens), and low

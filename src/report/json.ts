@@ -1,5 +1,6 @@
 import { MACS_DEFINITION, MEMORY_DEFINITION, PARAMS_DEFINITION } from '../cost/cost.js';
-import { generatedBanner, type ReportInput, type ReportOptions } from './report.js';
+import { bannerText } from '../emit/escape.js';
+import type { ReportInput, ReportOptions } from './report.js';
 
 /**
  * The JSON report. Its shape is a contract other tools read:
@@ -8,7 +9,7 @@ import { generatedBanner, type ReportInput, type ReportOptions } from './report.
  */
 export function jsonReport(r: ReportInput, options: ReportOptions = {}): string {
   const doc = {
-    ...(options.banner ? { generatedBy: generatedBanner(r.spec) } : {}),
+    ...(options.banner ? { generatedBy: bannerText(r.spec) } : {}),
     family: r.family,
     spec: r.spec,
     macsDefinition: MACS_DEFINITION,

@@ -1,4 +1,3 @@
-import { bannerText } from '../emit/escape.js';
 import { analyzeVariant, type VariantCost } from '../cost/cost.js';
 import type { VariantGraph } from '../graph/graph.js';
 
@@ -21,9 +20,6 @@ export interface ReportOptions {
 export function reportInput(family: string, spec: string, graphs: readonly VariantGraph[]): ReportInput {
   return { family, spec, variants: graphs.map(analyzeVariant) };
 }
-
-/** The banner's plain text (the JSON report's `generatedBy`); Markdown and TypeScript wrap it with htmlBanner / tsBanner. */
-export const generatedBanner = bannerText;
 
 import { csvReport } from './csv.js';
 import { jsonReport } from './json.js';

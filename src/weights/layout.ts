@@ -1,5 +1,5 @@
 import type { VariantGraph } from '../graph/graph.js';
-import { modelLayers, modelSpec } from '../model/model.js';
+import { modelLayers, modelSpec } from '../graph/model-spec.js';
 import { bindCheckpoint, checkpointTensors, type BindOptions, type ExpectedTensor, type LayerWeights, type Layout } from '../runtime/checkpoint.js';
 import type { SafetensorsFile } from '../runtime/safetensors.js';
 

@@ -3,7 +3,7 @@ import { addLoadWeights, importNetwork } from '../emit/network.js';
 import { tsTemplate } from '../emit/escape.js';
 import { generatedModule, sourceFile } from '../emit/typescript.js';
 import type { VariantGraph } from '../graph/graph.js';
-import { modelNetwork, modelSpec } from '../model/model.js';
+import { modelNetwork, modelSpec } from '../graph/model-spec.js';
 import { planWgsl } from '../runtime/wgsl-plan.js';
 import { programShaders } from './shaders.js';
 

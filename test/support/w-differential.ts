@@ -2,7 +2,7 @@
 import { compileSource } from '../../src/compile/compile.js';
 import { hasErrors } from '../../src/diagnostics/diagnostic.js';
 import type { VariantGraph } from '../../src/graph/graph.js';
-import { modelNetwork, modelSpec } from '../../src/model/model.js';
+import { modelNetwork, modelSpec } from '../../src/graph/model-spec.js';
 import { bindCheckpoint } from '../../src/runtime/checkpoint.js';
 import { parseSafetensors } from '../../src/runtime/safetensors.js';
 import { layerSpecs, type ModelMetadata, type Network } from '../../src/runtime/spec.js';
