@@ -1,5 +1,5 @@
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: {{H}} {{W}} {{CIN}} {{HO}} {{WO}} {{COUT}} {{K}} {{STRIDE}}
+// Substitution points: {{H}} {{W}} {{CIN}} {{HO}} {{WO}} {{COUT}} {{K}} {{STRIDE}} {{DIL}}
 // {{PAD_T}} {{PAD_L}} {{HAS_RESIDUAL}}.
 
 const H = {{H}}u;
@@ -10,6 +10,7 @@ const WO = {{WO}}u;
 const COUT = {{COUT}}u;
 const K = {{K}}u;
 const STRIDE = {{STRIDE}}u;
+const DIL = {{DIL}}u;
 const PAD_T = {{PAD_T}};
 const PAD_L = {{PAD_L}};
 const HAS_RESIDUAL = {{HAS_RESIDUAL}};
@@ -26,12 +27,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }

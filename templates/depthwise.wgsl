@@ -1,7 +1,7 @@
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: {{H}} {{W}} {{C}} {{HO}} {{WO}} {{K}} {{STRIDE}} {{PAD_T}} {{PAD_L}}.
+// Substitution points: {{H}} {{W}} {{C}} {{HO}} {{WO}} {{K}} {{STRIDE}} {{DIL}} {{PAD_T}} {{PAD_L}}.
 
 const H = {{H}}u;
 const W = {{W}}u;
@@ -10,6 +10,7 @@ const HO = {{HO}}u;
 const WO = {{WO}}u;
 const K = {{K}}u;
 const STRIDE = {{STRIDE}}u;
+const DIL = {{DIL}}u;
 const PAD_T = {{PAD_T}};
 const PAD_L = {{PAD_L}};
 const TX = 4u;
@@ -31,7 +32,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -39,7 +40,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }

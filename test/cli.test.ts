@@ -113,7 +113,7 @@ describe('exit codes', () => {
   it('ir prints the family IR, or with --variant the layer graph, as JSON', async () => {
     const ir = JSON.parse((await run(['ir', 'specs/efficientnet.effnet'])).stdout);
     expect(ir.variants.map((v: { name: string }) => v.name)).toContain('l2');
-    expect(ir.base.stages[1]).toMatchObject({ block: 'mbconv', kernel: 3, stride: 2, expand: 6, channels: 24, repeats: 2, se: 0.25 });
+    expect(ir.base.stages[1]).toMatchObject({ block: 'mbconv', kernels: [3], stride: 2, expand: 6, channels: 24, repeats: 2, se: 0.25 });
     const g = JSON.parse((await run(['ir', 'specs/efficientnet.effnet', '--variant', 'b3'])).stdout);
     expect(g.resolution).toBe(300);
     expect(g.stages[0].blocks[0].layers[0].name).toBe('features.1.0.block.0');

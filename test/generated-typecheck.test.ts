@@ -16,7 +16,7 @@ const files = readdirSync(generated, { recursive: true, encoding: 'utf8' })
   .map((f) => join(generated, f));
 
 describe('generated network, tfjs and WGSL host sources', () => {
-  it('exist for every shipped variant', () => expect(files.length).toBe(72));
+  it('exist for every shipped variant', () => expect(files.length).toBe(147));
 
   it('type-check under strict', () => {
     expect(existsSync(join(root, 'dist/src/runtime/tfjs.d.ts')), 'run `npm run build` first').toBe(true);

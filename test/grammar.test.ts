@@ -6,7 +6,8 @@ import { grammarDiagramsHtml } from '../src/grammar/diagrams.js';
 import { grammarEbnf } from '../src/grammar/ebnf.js';
 import { grammarTextMate, textMateGrammar, type TextMateRule } from '../src/grammar/textmate.js';
 import { grammarFiles } from '../src/grammar/write.js';
-import { ACTIVATION_ALIASES, ACTIVATIONS, BLOCK_ALIASES, BLOCK_TYPES } from '../src/ir/ir.js';
+import { BLOCK_ALIASES, BLOCK_TYPES } from '../src/blocks/registry.js';
+import { ACTIVATION_ALIASES, ACTIVATIONS } from '../src/ir/ir.js';
 import { BlockComment, effnetLexer, KEYWORDS, LineComment, STATEMENT_KEYWORDS } from '../src/lexer/tokens.js';
 import { effnetParser } from '../src/parser/parser.js';
 
@@ -32,7 +33,7 @@ describe('committed grammar files', () => {
   it('are generated deterministically and end with a newline', () => {
     const a = grammarFiles();
     const b = grammarFiles();
-    expect(a.map((f) => f.path)).toEqual(['grammar/effnet.ebnf', 'grammar/syntax-diagrams.html', 'grammar/effnet.tmLanguage.json']);
+    expect(a.map((f) => f.path)).toEqual(['grammar/effnet.ebnf', 'grammar/syntax-diagrams.html', 'grammar/effnet.tmLanguage.json', 'grammar/blocks.md']);
     expect(b).toEqual(a);
     for (const f of a) expect(f.content.endsWith('\n') && !f.content.endsWith('\n\n'), f.path).toBe(true);
   });

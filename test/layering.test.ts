@@ -14,6 +14,8 @@ const RANK: Record<string, number> = {
   parser: 2,
   ast: 3,
   ir: 4,
+  // Block kinds: each one's attributes, checks, layers and names (lowering and graph building use them).
+  blocks: 4,
   graph: 5,
   cost: 6,
   compile: 7,

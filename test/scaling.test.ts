@@ -91,7 +91,7 @@ function assertShapeConsistent(g: VariantGraph): void {
       shape = b.outShape;
     }
     expect(s.outShape).toEqual(shape);
-    expect(s.blocks.length).toBe(s.config.repeats);
+    expect(s.blocks.length).toBe(s.segments.reduce((n, c) => n + c.repeats, 0));
   }
   if (g.head) {
     expect(g.head.inShape).toEqual(shape);

@@ -131,11 +131,12 @@ describe('the plan and check (no device)', () => {
     const g = structuredClone(c.graphs[0]!);
     const dw = g.stages[0]!.blocks[0]!.layers[0]!;
     if (dw.op !== 'conv') throw new Error('expected the depthwise conv');
-    dw.groups = 2; // a grouped convolution: the language cannot write one, a future block type might
+    // A layer whose input does not follow the one before it (grouped convolutions, refused here before, now run).
+    dw.inShape = [dw.inShape[0] + 1, dw.inShape[1], dw.inShape[2]];
     const sink = new DiagnosticSink('grouped.effnet');
     expect(checkTargets(g, c.family!.variants[0]!.network, c.family!.variants[0]!.range, sink)).toBe(false);
     expect(sink.items.map((d) => `${d.code} ${d.range.start.line}:${d.range.start.column}`)).toEqual(['E046 3:3']);
-    expect(sink.items[0]!.message).toContain('grouped convolutions (groups 2) have no WGSL kernel');
+    expect(sink.items[0]!.message).toContain('takes 9 channels but gets 8');
   });
 
   it('input channels 4: the tf.layers model takes 4 channels and countParams() matches the report', () => {

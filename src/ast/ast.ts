@@ -44,7 +44,7 @@ export type Statement =
   | (Base & { kind: 'se'; options: Option[] })
   | (Base & { kind: 'stem'; attributes: Option[] })
   | (Base & { kind: 'head'; none: boolean; attributes: Option[] })
-  | (Base & { kind: 'stage'; blockType?: Word; attributes: Option[] })
+  | (Base & { kind: 'stage'; blockType?: Word; attributes: Option[]; /** `then`: more blocks of the stage before. */ continues: boolean })
   | (Base & { kind: 'classifier'; options: Option[] })
   | (Base & { kind: 'scalar'; key: ScalarKey; value?: Num })
   | (Base & { kind: 'compound'; options: Option[] })

@@ -130,7 +130,7 @@ function attributes(node: CstNode): Option[] {
       if (opt) out.push({ ...opt, key: `?${tokens(unknown)[0]!.image}` });
       continue;
     }
-    const opt = keyValueOption(a);
+    const opt = keyValueOption(child(a, 'numberAttribute') ?? a);
     if (opt) out.push(opt);
   }
   return out;
@@ -183,7 +183,7 @@ function statement(node: CstNode, fallback: Range): Statement | undefined {
     case 'headStatement':
       return { ...base, kind: 'head', none: token(node, 'Kw_none') !== undefined, attributes: attributes(node) };
     case 'stageStatement':
-      return { ...base, kind: 'stage', blockType: nodeWord(child(node, 'blockType')), attributes: attributes(node) };
+      return { ...base, kind: 'stage', blockType: nodeWord(child(node, 'blockType')), attributes: attributes(node), continues: token(node, 'Kw_then') !== undefined };
     case 'classifierStatement':
       return {
         ...base,

@@ -27,7 +27,8 @@ export interface LayerCost {
   block: number | null;
   inShape: Shape;
   outShape: Shape;
-  kernel: number | null;
+  /** A kernel size, or a mixed convolution's sizes joined by dots (`3.5.7`). */
+  kernel: number | string | null;
   stride: number | null;
   groups: number | null;
   act: string;
@@ -40,7 +41,8 @@ export interface StageCost {
   index: number;
   role: 'stem' | 'stage' | 'head' | 'classifier';
   block: string;
-  kernel: number | null;
+  /** A kernel size, or a mixed convolution's sizes joined by dots (`3.5.7`). */
+  kernel: number | string | null;
   stride: number | null;
   expand: number | null;
   channels: number;
@@ -84,7 +86,7 @@ function layerCost(l: BlockLayer, stage: number, block: number | null): LayerCos
     block,
     inShape: l.inShape,
     outShape: l.outShape,
-    kernel: l.op === 'conv' ? l.kernel : null,
+    kernel: l.op === 'conv' ? (l.splits ? kernelLabel(l.splits.map((p) => p.kernel)) : l.kernel) : null,
     stride: l.op === 'conv' ? l.stride : null,
     groups: l.op === 'conv' ? l.groups : null,
     act: l.act,
@@ -152,6 +154,9 @@ export function activationMemory(g: VariantGraph): { total: number; peak: number
   return { total: sum, peak };
 }
 
+/** One kernel size as a number; a mixed convolution's as `3.5.7`, as the spec writes them. */
+export const kernelLabel = (kernels: readonly number[]): number | string => (kernels.length === 1 ? kernels[0]! : kernels.join('.'));
+
 export function stageCosts(g: VariantGraph): StageCost[] {
   const stem = g.stem;
   const rows: StageCost[] = [
@@ -163,7 +168,7 @@ export function stageCosts(g: VariantGraph): StageCost[] {
       index: s.index,
       role: 'stage',
       block: c.block,
-      kernel: c.kernel,
+      kernel: kernelLabel(c.kernels),
       stride: c.stride,
       expand: c.mid === null ? c.expand : null,
       channels: c.channels,

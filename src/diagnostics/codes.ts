@@ -27,6 +27,7 @@ export const CODES = {
   E025: 'repeats must be > 0',
   E026: 'value out of range',
   E027: 'conflicting attributes',
+  E028: 'groups must be a positive integer',
   // variants and scaling
   E030: 'duplicate variant',
   E031: 'no variants',
@@ -45,6 +46,7 @@ export const CODES = {
   E044: 'residual connection impossible',
   E045: 'layer beyond a target limit',
   E046: 'layer sequence a target cannot run',
+  E047: 'channel groups or splits do not fit the channels',
 } as const;
 
 export type Code = keyof typeof CODES;

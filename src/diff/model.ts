@@ -129,12 +129,15 @@ function stageRows(a: Side, b: Side): StageRow[] {
 
 const SKIPPED = new Set(['range', 'file']);
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
+/** A list of numbers (a stage's kernel sizes) is one setting, written as the spec writes it: `3.5.7`. */
+const isNumberList = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number');
 const entries = (v: Record<string, unknown>): [string, unknown][] =>
   Array.isArray(v) ? v.map((x, i) => [`[${i}]`, x]) : Object.entries(v).filter(([k]) => !SKIPPED.has(k)).map(([k, x]) => [`.${k}`, x]);
 
 /** A leaf or a whole subtree (present on one side only) as one line, without source ranges. */
 export function printable(v: unknown): string {
   if (v === null) return 'none';
+  if (isNumberList(v)) return v.join('.');
   if (!isObject(v)) return String(v);
   const inner = entries(v).map(([k, x]) => (Array.isArray(v) ? printable(x) : `${k.slice(1)}: ${printable(x)}`));
   return Array.isArray(v) ? `[${inner.join(', ')}]` : `{ ${inner.join(', ')} }`;
@@ -142,7 +145,7 @@ export function printable(v: unknown): string {
 
 /** Every setting that differs, by dotted path; a subtree on one side only is one change. */
 export function settingChanges(a: unknown, b: unknown, path = ''): SettingChange[] {
-  if (isObject(a) && isObject(b) && Array.isArray(a) === Array.isArray(b)) {
+  if (isObject(a) && isObject(b) && Array.isArray(a) === Array.isArray(b) && !isNumberList(a) && !isNumberList(b)) {
     const ea = new Map(entries(a));
     const eb = new Map(entries(b));
     const keys = [...new Set([...ea.keys(), ...eb.keys()])];

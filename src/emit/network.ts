@@ -27,9 +27,11 @@ function normNames(convs: ConvSpec[]): Map<string, { name: string; norm: NormSpe
 }
 
 function stageDoc(s: Stage): string {
-  const c = s.config;
-  const parts = [c.block, `k${c.kernel}`, `s${c.stride}`, c.mid !== null ? `mid ${c.mid}` : `e${c.expand}`, ...(c.se !== null ? [`se${c.se}`] : []), c.act];
-  return `features.${s.index}: ${s.blocks.length} × ${parts.join(' ')}, ${shape(s.inShape)} → ${shape(s.outShape)}.`;
+  const line = (c: Stage['config']) => {
+    const parts = [c.block, `k${c.kernels.join('.')}`, `s${c.stride}`, c.mid !== null ? `mid ${c.mid}` : `e${c.expand}`, ...(c.se !== null ? [`se${c.se}`] : []), c.act];
+    return `${c.repeats} × ${parts.join(' ')}`;
+  };
+  return `features.${s.index}: ${s.segments.map(line).join(', then ')}, ${shape(s.inShape)} → ${shape(s.outShape)}.`;
 }
 
 /** `export const metadata = { … } as const`: the report's figures. */

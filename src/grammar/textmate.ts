@@ -1,4 +1,5 @@
-import { ACTIVATION_ALIASES, ACTIVATIONS, BLOCK_ALIASES, BLOCK_TYPES } from '../ir/ir.js';
+import { BLOCK_ALIASES, BLOCK_TYPES } from '../blocks/registry.js';
+import { ACTIVATION_ALIASES, ACTIVATIONS } from '../ir/ir.js';
 import * as T from '../lexer/tokens.js';
 
 // grammar/effnet.tmLanguage.json: a TextMate grammar for editors (VS Code,

@@ -1,9 +1,11 @@
 import type { DiagnosticSink } from '../diagnostics/diagnostic.js';
-import type { Activation, FamilyIR, NetworkIR, StageIR, VariantIR } from '../ir/ir.js';
-import type { Block, BlockLayer, ConvRole, LinearLayer, ScaledStage, Shape, Stage, VariantGraph } from './graph.js';
+import type { LayerMaker } from '../blocks/kind.js';
+import { blockKind } from '../blocks/registry.js';
+import type { FamilyIR, NetworkIR, StageIR, VariantIR } from '../ir/ir.js';
+import type { Block, BlockLayer, LinearLayer, ScaledStage, Shape, Stage, VariantGraph } from './graph.js';
 import { convLayer, linearLayer, seLayer } from './layers.js';
 import { activationBytes, BYTES_PER_VALUE, shapeBytes } from './memory.js';
-import { makeDivisible, scaleRepeats } from './rounding.js';
+import { makeDivisible, roundHalfEven, scaleRepeats } from './rounding.js';
 import { checkTargets } from './targets.js';
 
 export interface GraphLimits {
@@ -33,8 +35,9 @@ export function scaleStage(s: StageIR, net: NetworkIR, v: Pick<VariantIR, 'width
   const ch = (c: number) => scaleChannels(c, net, v.width, s.fixedWidth);
   return {
     block: s.block,
-    kernel: s.kernel,
+    kernels: s.kernels,
     stride: s.stride,
+    dilation: s.dilation,
     expand: s.expand,
     channels: ch(s.channels),
     repeats: s.fixedDepth ? s.repeats : scaleRepeats(s.repeats, v.depth, net.rounding.repeats),
@@ -43,6 +46,11 @@ export function scaleStage(s: StageIR, net: NetworkIR, v: Pick<VariantIR, 'width
     skip: s.skip,
     mid: s.mid === null ? null : ch(s.mid),
     expandFrom: s.expandFrom === null ? null : ch(s.expandFrom),
+    groups: s.groups,
+    groupSize: s.groupSize,
+    expandSplit: s.expandSplit,
+    projectSplit: s.projectSplit,
+    keepExpand: s.keepExpand,
     baseChannels: s.channels,
     baseRepeats: s.repeats,
   };
@@ -58,10 +66,23 @@ interface BlockArgs {
   net: NetworkIR;
 }
 
+/**
+ * torchvision's MNASNet keeps everything in one Sequential, `layers`: the stem conv and norm
+ * (0, 1), the first stage's depthwise separable convs inline (3, 4 and 6, 7), the other stages'
+ * blocks as `layers.<stage + 6>.<i>.layers.{0,1 | 3,4 | 6,7}`, the head conv (stages + 7).
+ */
+function mnasnetNames(stageIndex: number, index: number, part: number): [string, string] {
+  const at = 3 * part;
+  return stageIndex === 1 ? [`layers.${at + 3}`, `layers.${at + 4}`] : [`layers.${stageIndex + 6}.${index}.layers.${at}`, `layers.${stageIndex + 6}.${index}.layers.${at + 1}`];
+}
+
+/** A block the stage's settings cannot make at these channel counts (groups that do not divide them). */
+export class BlockError extends Error {}
+
 /** Expanded channels: explicit `mid`, or make_divisible(base · e) with base the input or `expand_from`. */
 function midChannels(s: ScaledStage, inChannels: number, net: NetworkIR): number {
+  if (!blockKind(s.block).expands) return inChannels;
   if (s.mid !== null) return s.mid;
-  if (s.block === 'ds_conv' || s.block === 'conv') return inChannels;
   const base = s.expandFrom ?? inChannels;
   const { divisor, min, limit } = net.rounding.channels;
   return makeDivisible(base * s.expand, divisor, min, limit);
@@ -74,12 +95,22 @@ function squeezeChannels(s: ScaledStage, inChannels: number, seChannels: number,
   return net.se.divisor === null ? Math.max(1, raw) : makeDivisible(raw, net.se.divisor);
 }
 
+/** The group count of a block's spatial convolution from the stage's `groups` / `group_size`. */
+function spatialGroups(s: ScaledStage, inC: number, outC: number, depthwise: boolean): { depthwise: boolean; groups: number } {
+  if (s.groupSize === null && s.groups === null) return { depthwise, groups: depthwise ? inC : 1 };
+  const groups = s.groupSize !== null ? inC / s.groupSize : s.groups!;
+  const what = s.groupSize !== null ? `group_size ${s.groupSize}` : `groups ${s.groups}`;
+  if (!Number.isInteger(groups) || inC % groups !== 0 || outC % groups !== 0)
+    throw new BlockError(`${what} does not divide the convolution's ${inC} input and ${outC} output channels`);
+  return { depthwise: groups === inC && groups === outC, groups };
+}
+
 /**
- * The layers of one block, named as torchvision names them (`naming`):
- * EfficientNet nests blocks in stages, `features.<stage>.<i>.block.<j>`;
- * MobileNetV3 numbers blocks across the network, `features.<n>.block.<j>`;
- * MobileNetV2 too, `features.<n>.conv.<j>`, its project conv and BatchNorm
- * two parts. j counts the parts that exist.
+ * The layers of one block, laid out by its kind (src/blocks/) and named as
+ * torchvision names them (`naming`): EfficientNet nests blocks in stages,
+ * `features.<stage>.<i>.block.<j>`; MobileNetV3 numbers blocks across the
+ * network, `features.<n>.block.<j>`; MobileNetV2 too, `features.<n>.conv.<j>`,
+ * its project conv and BatchNorm two parts. j counts the parts that exist.
  */
 export function buildBlock(a: BlockArgs): Block {
   const { stage: s, net } = a;
@@ -91,46 +122,39 @@ export function buildBlock(a: BlockArgs): Block {
   const layers: BlockLayer[] = [];
   let shape = a.inShape;
   const part = () => `${name}.${parts}.${layers.length}`;
-  const conv = (role: ConvRole, outChannels: number, kernel: number, st: number, act: Activation, depthwise = false) => {
-    const l = convLayer({ name: part(), role, inShape: shape, outChannels, kernel, stride: st, depthwise, padding: net.padding, norm: net.norm, act });
-    // MobileNetV2's project is a bare Conv2d and a BatchNorm2d, side by side: two parts.
-    if (net.naming === 'mobilenet_v2' && role === 'project') l.checkpoint = [l.name, `${name}.${parts}.${layers.length + 1}`];
-    layers.push(l);
-    shape = l.outShape;
+  const make: LayerMaker = {
+    conv(role, outChannels, r) {
+      const splits = r.kernels.length > 1 ? r.kernels.length : (r.split ?? 1);
+      if (splits > 1 && Math.min(shape[0], outChannels) < splits)
+        throw new BlockError(`${splits} channel splits need at least ${splits} channels, but the ${role} convolution has ${shape[0]} in and ${outChannels} out`);
+      const grouping = r.spatial ? spatialGroups(s, shape[0], outChannels, r.depthwise === true) : { depthwise: r.depthwise === true, groups: r.depthwise ? shape[0] : 1 };
+      const l = convLayer({
+        name: part(),
+        role,
+        inShape: shape,
+        outChannels,
+        kernel: r.kernels,
+        stride: r.stride ?? 1,
+        dilation: r.spatial ? s.dilation : 1,
+        depthwise: grouping.depthwise,
+        groups: grouping.groups,
+        split: r.split ?? 1,
+        padding: net.padding,
+        norm: net.norm,
+        act: r.act,
+      });
+      // MobileNetV2's project is a bare Conv2d and a BatchNorm2d, side by side: two parts.
+      if (net.naming === 'mobilenet_v2' && role === 'project') l.checkpoint = [l.name, `${name}.${parts}.${layers.length + 1}`];
+      if (net.naming === 'mnasnet') l.checkpoint = mnasnetNames(a.stageIndex, a.index, layers.length);
+      layers.push(l);
+      shape = l.outShape;
+    },
+    se() {
+      if (s.se === null) return;
+      layers.push(seLayer(part(), shape, squeezeChannels(s, inC, shape[0], net), net.se.act ?? s.act, net.se.gate));
+    },
   };
-  const se = () => {
-    if (s.se === null) return;
-    const l = seLayer(part(), shape, squeezeChannels(s, inC, shape[0], net), net.se.act ?? s.act, net.se.gate);
-    layers.push(l);
-  };
-  switch (s.block) {
-    case 'mbconv':
-    case 'ds_conv':
-      if (mid !== inC) conv('expand', mid, 1, 1, s.act);
-      conv('depthwise', mid, s.kernel, stride, s.act, true);
-      se();
-      conv('project', s.channels, 1, 1, 'identity');
-      break;
-    case 'fused_mbconv':
-      if (s.expand === 1 && s.mid === null) {
-        // torchvision FusedMBConv with expand ratio 1: one k×k conv with activation.
-        conv('fused', s.channels, s.kernel, stride, s.act);
-        se();
-      } else {
-        conv('fused', mid, s.kernel, stride, s.act);
-        se();
-        conv('project', s.channels, 1, 1, 'identity');
-      }
-      break;
-    case 'edge_residual':
-      conv('fused', mid, s.kernel, stride, s.act);
-      se();
-      conv('project', s.channels, 1, 1, 'identity');
-      break;
-    case 'conv':
-      conv('conv', s.channels, s.kernel, stride, s.act);
-      break;
-  }
+  blockKind(s.block).layers({ config: s, in: inC, mid, stride }, make);
   const possible = stride === 1 && inC === s.channels;
   return {
     name,
@@ -144,6 +168,34 @@ export function buildBlock(a: BlockArgs): Block {
     residual: s.skip !== 'off' && possible,
     dropPath: (net.dropPath * a.globalIndex) / a.totalBlocks,
   };
+}
+
+/** Stage lines grouped into stages: a `then` line joins the stage before it. */
+function segmentedStages(stages: readonly StageIR[]): number[][] {
+  const groups: number[][] = [];
+  for (const [i, s] of stages.entries()) {
+    if (s.continues && groups.length > 0) groups.at(-1)!.push(i);
+    else groups.push([i]);
+  }
+  return groups;
+}
+
+/**
+ * Depth scaling of a stage written in several lines, as timm's `_scale_stage_depth` does: the
+ * stage's total repeats are scaled, then handed back to its lines from the last one, each
+ * its share (Python's round) and at least 1. One line keeps its own scaled repeats.
+ */
+function distributeRepeats(segments: ScaledStage[], lines: StageIR[], depth: number, net: NetworkIR): void {
+  if (segments.length < 2 || lines.every((l) => l.fixedDepth)) return;
+  let left = lines.reduce((a, l) => a + l.repeats, 0);
+  let scaled = scaleRepeats(left, depth, net.rounding.repeats);
+  for (let j = segments.length - 1; j >= 0; j--) {
+    const r = lines[j]!.repeats;
+    const share = Math.max(1, roundHalfEven((r / left) * scaled));
+    segments[j]!.repeats = share;
+    left -= r;
+    scaled -= share;
+  }
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -164,6 +216,16 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
   const stemIR = net.stem!;
   const stemChannels = scaleChannels(stemIR.channels, net, v.width, stemIR.fixedWidth, stemIR.growOnly);
   const scaled = net.stages.map((s) => scaleStage(s, net, v));
+  // Stage number (1-based) and block offset of each stage line: `then` lines continue a stage.
+  for (const line of segmentedStages(net.stages)) distributeRepeats(line.map((i) => scaled[i]!), line.map((i) => net.stages[i]!), v.depth, net);
+  const stageOf: number[] = [];
+  const offsetOf: number[] = [];
+  for (const [i, s] of net.stages.entries()) {
+    const continues = s.continues && i > 0;
+    stageOf.push(continues ? stageOf[i - 1]! : (stageOf[i - 1] ?? 0) + 1);
+    offsetOf.push(continues ? offsetOf[i - 1]! + scaled[i - 1]!.repeats : 0);
+  }
+  const stageCount = stageOf.at(-1) ?? 0;
 
   const totalStride = stemIR.stride * scaled.reduce((p, s) => p * s.stride, 1) * (net.head?.stride ?? 1);
   if (v.resolution < totalStride) {
@@ -178,6 +240,7 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
 
   const input: Shape = [net.inputChannels, v.resolution, v.resolution];
   const stem = convLayer({ name: 'features.0', role: 'stem', inShape: input, outChannels: stemChannels, kernel: stemIR.kernel, stride: stemIR.stride, padding: net.padding, norm: net.norm, act: stemIR.act ?? net.activation });
+  if (net.naming === 'mnasnet') stem.checkpoint = ['layers.0', 'layers.1'];
 
   // Pre-flight: first and second block of each stage stand for all of them.
   let shape = stem.outShape;
@@ -186,27 +249,37 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
   let globalIndex = 0;
   const samples: Block[][] = [];
   for (const [i, s] of scaled.entries()) {
-    const args = { stage: s, stageIndex: i + 1, totalBlocks, net };
-    const first = buildBlock({ ...args, index: 0, globalIndex, inShape: shape });
-    const rest = s.repeats > 1 ? buildBlock({ ...args, index: 1, globalIndex: globalIndex + 1, inShape: first.outShape }) : undefined;
+    const args = { stage: s, stageIndex: stageOf[i]!, totalBlocks, net };
+    const at0 = offsetOf[i]!;
+    let first: Block;
+    let rest: Block | undefined;
+    try {
+      first = buildBlock({ ...args, index: at0, globalIndex, inShape: shape });
+      rest = s.repeats > 1 ? buildBlock({ ...args, index: at0 + 1, globalIndex: globalIndex + 1, inShape: first.outShape }) : undefined;
+    } catch (e) {
+      if (!(e instanceof BlockError)) throw e;
+      sink.error('E047', net.stages[i]!.range, `${who}, stage ${stageOf[i]}: ${e.message}`, 'channel counts after width scaling must be divisible by the group count and at least the number of splits; `group_size` follows the width');
+      return undefined;
+    }
     const figures = (b: Block) => ({ params: sum(b.layers.map((l) => l.params)), bytes: activationBytes(b.layers) });
     const f1 = figures(first);
     const f2 = rest ? figures(rest) : { params: 0, bytes: 0 };
     params += f1.params + (s.repeats - 1) * f2.params;
     bytes += f1.bytes + (s.repeats - 1) * f2.bytes;
     samples.push(rest ? [first, rest] : [first]);
-    shape = first.outShape;
+    shape = (rest ?? first).outShape;
     globalIndex += s.repeats;
     const stageIR = net.stages[i]!;
     if (stageIR.skip === 'on' && [first, rest].some((b) => b !== undefined && !b.residual)) {
-      sink.error('E044', stageIR.range, `${who}: \`skip on\` needs stride 1 and equal input and output channels`, `stage ${i + 1} goes from ${first.inShape[0]} to ${s.channels} channels with stride ${s.stride}; use \`skip auto\``);
+      sink.error('E044', stageIR.range, `${who}: \`skip on\` needs stride 1 and equal input and output channels`, `stage ${stageOf[i]} goes from ${first.inShape[0]} to ${s.channels} channels with stride ${s.stride}; use \`skip auto\``);
       return undefined;
     }
   }
   const headIR = net.head;
   const head = headIR
-    ? convLayer({ name: `features.${net.naming === 'efficientnet' ? scaled.length + 1 : totalBlocks + 1}`, role: 'head', inShape: shape, outChannels: scaleChannels(headIR.channels, net, v.width, headIR.fixedWidth, headIR.growOnly), kernel: headIR.kernel, stride: headIR.stride, padding: net.padding, norm: net.norm, act: headIR.act ?? net.activation })
+    ? convLayer({ name: `features.${net.naming === 'efficientnet' ? stageCount + 1 : totalBlocks + 1}`, role: 'head', inShape: shape, outChannels: scaleChannels(headIR.channels, net, v.width, headIR.fixedWidth, headIR.growOnly), kernel: headIR.kernel, stride: headIR.stride, padding: net.padding, norm: net.norm, act: headIR.act ?? net.activation })
     : null;
+  if (head && net.naming === 'mnasnet') head.checkpoint = [`layers.${stageCount + 7}`, `layers.${stageCount + 8}`];
   const features = (head?.outShape ?? shape)[0];
   const cls = net.classifier;
   const hidden = cls.hidden === null ? null : linearLayer('classifier.0', features, scaleChannels(cls.hidden, net, v.width, cls.hiddenFixedWidth), cls.act ?? net.activation);
@@ -229,15 +302,18 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
   shape = stem.outShape;
   globalIndex = 0;
   for (const [i, s] of scaled.entries()) {
-    const blocks: Block[] = [];
-    const inShape = shape;
+    const continued = stageOf[i] === stages.at(-1)?.index;
+    const stage: Stage = continued ? stages.at(-1)! : { index: stageOf[i]!, config: s, segments: [], inShape: shape, outShape: shape, blocks: [] };
+    if (!continued) stages.push(stage);
+    stage.segments.push(s);
     for (let b = 0; b < s.repeats; b++) {
-      const block = samples[i]![b] ?? buildBlock({ stage: s, stageIndex: i + 1, index: b, globalIndex, totalBlocks, inShape: shape, net });
-      blocks.push(block);
+      const block = samples[i]![b] ?? buildBlock({ stage: s, stageIndex: stageOf[i]!, index: offsetOf[i]! + b, globalIndex, totalBlocks, inShape: shape, net });
+      block.line = i;
+      stage.blocks.push(block);
       shape = block.outShape;
       globalIndex++;
     }
-    stages.push({ index: i + 1, config: s, inShape, outShape: shape, blocks });
+    stage.outShape = shape;
   }
 
   const graph: VariantGraph = {

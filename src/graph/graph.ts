@@ -1,4 +1,7 @@
+import type { BlockConfig, ConvRole } from '../blocks/kind.js';
 import type { Activation, BlockType, Naming, NormIR, Padding, SkipMode } from '../ir/ir.js';
+
+export type { ConvRole } from '../blocks/kind.js';
 
 // The concrete layer graph of one variant: every channel count, repeat and
 // shape resolved. Each layer carries its own intrinsic figures (parameters,
@@ -16,7 +19,12 @@ export interface LayerFigures {
   macs: number;
 }
 
-export type ConvRole = 'stem' | 'expand' | 'depthwise' | 'fused' | 'project' | 'conv' | 'head';
+/** One channel split of a mixed convolution: its input and output channels and its own kernel. */
+export interface ConvSplit {
+  in: number;
+  out: number;
+  kernel: number;
+}
 
 export interface ConvLayer extends LayerFigures {
   op: 'conv';
@@ -25,9 +33,13 @@ export interface ConvLayer extends LayerFigures {
   name: string;
   inShape: Shape;
   outShape: Shape;
+  /** The kernel size (the largest, for a mixed convolution). */
   kernel: number;
   stride: number;
+  dilation: number;
   groups: number;
+  /** A mixed convolution's channel splits (timm MixedConv2d); null for a plain one. */
+  splits: ConvSplit[] | null;
   /** [top, bottom, left, right]. */
   padding: [number, number, number, number];
   bias: boolean;
@@ -66,21 +78,15 @@ export interface Block {
   residual: boolean;
   /** Stochastic-depth drop probability (training only). */
   dropPath: number;
+  /** The stage line (index into the network's stages) that made it: `then` lines share a stage. */
+  line?: number;
 }
 
 /** A stage's configuration after width and depth scaling. */
-export interface ScaledStage {
+export interface ScaledStage extends BlockConfig {
   block: BlockType;
-  kernel: number;
-  stride: number;
-  expand: number;
-  channels: number;
   repeats: number;
-  se: number | null;
-  act: Activation;
   skip: SkipMode;
-  mid: number | null;
-  expandFrom: number | null;
   baseChannels: number;
   baseRepeats: number;
 }
@@ -88,7 +94,10 @@ export interface ScaledStage {
 export interface Stage {
   /** torchvision `features` index: the stem is 0, stages 1…N, the head N+1. */
   index: number;
+  /** The first line's configuration. */
   config: ScaledStage;
+  /** Every line of the stage: its `stage` line and the `then` lines after it. */
+  segments: ScaledStage[];
   inShape: Shape;
   outShape: Shape;
   blocks: Block[];

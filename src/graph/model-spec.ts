@@ -1,3 +1,4 @@
+import { blockKind } from '../blocks/registry.js';
 import type { Block, BlockLayer, ConvLayer, LinearLayer, VariantGraph } from './graph.js';
 import type { BlockSpec, Builder, ClassifierSpec, ConvSpec, LayerSpec, LinearSpec, Network, SeSpec } from '../runtime/spec.js';
 
@@ -35,6 +36,8 @@ function conv(l: ConvLayer, timm?: [string, string]): ConvSpec {
     kernel: l.kernel,
     stride: l.stride,
     groups: l.groups,
+    ...(l.dilation !== 1 ? { dilation: l.dilation } : {}),
+    ...(l.splits ? { splits: l.splits.map((p) => ({ ...p })) } : {}),
     padding: [...l.padding],
     ...(l.bias ? { bias: true } : {}),
     norm: l.norm ? { eps: l.norm.eps, momentum: l.norm.momentum } : null,
@@ -44,26 +47,11 @@ function conv(l: ConvLayer, timm?: [string, string]): ConvSpec {
   };
 }
 
-/** timm's names for one layer of a block, by its role and what else the block holds. */
+/** timm's names for one layer of a block: its kind's (src/blocks/) for its role. */
 function timmNames(b: Block, l: BlockLayer, prefix: string): [string, string] {
   if (l.op === 'se') return [`${prefix}.se.conv_reduce`, `${prefix}.se.conv_expand`];
-  const expanded = b.layers.some((x) => x.role === 'expand');
-  const edge = b.layers.some((x) => x.role === 'fused');
-  const projected = b.layers.some((x) => x.role === 'project');
-  const n = (convName: string, bn: string): [string, string] => [`${prefix}.${convName}`, `${prefix}.${bn}`];
-  switch (l.role) {
-    case 'expand':
-      return n('conv_pw', 'bn1');
-    case 'depthwise':
-      return n('conv_dw', expanded ? 'bn2' : 'bn1');
-    case 'fused':
-      // EdgeResidual's expansion, or a collapsed fused block (ConvBnAct).
-      return projected ? n('conv_exp', 'bn1') : n('conv', 'bn1');
-    case 'project':
-      return expanded ? n('conv_pwl', 'bn3') : edge ? n('conv_pwl', 'bn2') : n('conv_pw', 'bn2');
-    default:
-      return n('conv', 'bn1');
-  }
+  const [convName, bn] = blockKind(b.type).timm(l.role, new Set(b.layers.flatMap((x) => (x.op === 'conv' ? [x.role] : []))));
+  return [`${prefix}.${convName}`, `${prefix}.${bn}`];
 }
 
 function linear(l: LinearLayer, timm?: string): LinearSpec {

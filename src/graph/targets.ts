@@ -17,10 +17,10 @@ function layerRanges(g: VariantGraph, net: NetworkIR): Map<string, Range> {
   const ranges = new Map<string, Range>();
   if (net.stem) ranges.set(g.stem.name, net.stem.range);
   if (g.head && net.head) ranges.set(g.head.name, net.head.range);
-  for (const [i, stage] of g.stages.entries()) {
-    const range = net.stages[i]?.range;
-    if (!range) continue;
+  for (const stage of g.stages) {
     for (const b of stage.blocks) {
+      const range = b.line === undefined ? undefined : net.stages[b.line]?.range;
+      if (!range) continue;
       ranges.set(b.name, range);
       for (const l of b.layers) ranges.set(l.name, range);
     }

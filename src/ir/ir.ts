@@ -1,4 +1,7 @@
+import type { BlockType } from '../blocks/registry.js';
 import type { Range } from '../diagnostics/diagnostic.js';
+
+export type { BlockType } from '../blocks/registry.js';
 
 // The Family IR: a base network, its scaling rules and its variants, every
 // default resolved and every value checked. Later stages trust it.
@@ -25,20 +28,9 @@ export const ACTIVATION_ALIASES = wordTable<Activation>({
   linear: 'identity',
 });
 
-export const BLOCK_TYPES = ['mbconv', 'fused_mbconv', 'edge_residual', 'ds_conv', 'conv'] as const;
-export type BlockType = (typeof BLOCK_TYPES)[number];
-/** timm's one- and two-letter block codes. */
-export const BLOCK_ALIASES = wordTable<BlockType>({
-  ir: 'mbconv',
-  fused: 'fused_mbconv',
-  er: 'edge_residual',
-  ds: 'ds_conv',
-  cn: 'conv',
-});
-
 export type Padding = 'symmetric' | 'same';
 /** How torchvision's module tree names the layers (and so a checkpoint's tensors). */
-export const NAMINGS = ['efficientnet', 'mobilenet_v2', 'mobilenet_v3'] as const;
+export const NAMINGS = ['efficientnet', 'mobilenet_v2', 'mobilenet_v3', 'mnasnet'] as const;
 export type Naming = (typeof NAMINGS)[number];
 export type RepeatRounding = 'ceil' | 'floor' | 'round';
 export type SkipMode = 'auto' | 'on' | 'off';
@@ -76,8 +68,11 @@ export interface ConvIR {
 
 export interface StageIR {
   block: BlockType;
-  kernel: number;
+  /** One kernel size, or one per channel split (a mixed convolution). */
+  kernels: number[];
   stride: number;
+  /** Dilation of the spatial convolution. */
+  dilation: number;
   /** Expansion ratio; 1 when the block has none. */
   expand: number;
   channels: number;
@@ -90,8 +85,17 @@ export interface StageIR {
   mid: number | null;
   /** Expanded channels = make_divisible(round(expandFrom) · expand) instead of the block input. */
   expandFrom: number | null;
+  /** Group count or channels per group of the spatial convolution; null: the kind's default. */
+  groups: number | null;
+  groupSize: number | null;
+  /** Channel splits of the 1×1 expand and project convolutions (1: none). */
+  expandSplit: number;
+  projectSplit: number;
+  keepExpand: boolean;
   fixedWidth: boolean;
   fixedDepth: boolean;
+  /** Written with `then`: more blocks of the stage before (another configuration, one stage). */
+  continues: boolean;
   range: Range;
 }
 

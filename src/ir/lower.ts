@@ -2,11 +2,11 @@ import type { FamilyNode, Option, Statement, VariantNode, Word } from '../ast/as
 import { clip, where, type DiagnosticSink, type Range } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { STATEMENT_KEYWORDS } from '../lexer/tokens.js';
+import { ATTRIBUTE_KEYS, ATTRIBUTES, COMMON_ATTRIBUTES, isAttributeKey, readActivation, readKernels, type AttributeKey, type StageAttributes } from '../blocks/attributes.js';
+import { BLOCK_ALIASES, BLOCK_TYPES, blockKind } from '../blocks/registry.js';
 import {
-  ACTIVATION_ALIASES,
   ACTIVATIONS,
-  BLOCK_ALIASES,
-  BLOCK_TYPES,
+  ACTIVATION_ALIASES,
   defaultNetwork,
   NAMINGS,
   type Activation,
@@ -22,13 +22,19 @@ import { resolveVariant, type VariantScalars } from './variants.js';
 
 type Scope = 'family' | 'variant';
 
-function readActivation(o: Option, sink: DiagnosticSink, what = 'activation'): Activation | undefined {
-  return readWord(o.value, what, ACTIVATIONS, sink, 'E011', ACTIVATION_ALIASES);
+/** The stem and head take one kernel size. */
+function readStemKernel(o: Option, sink: DiagnosticSink): number | undefined {
+  const ks = readKernels(o, sink);
+  if (ks !== undefined && ks.length > 1) {
+    sink.error('E020', o.value!.range, 'the stem and head take one kernel size', 'mixed kernels (`k3.5.7`) belong on a `stage`');
+    return undefined;
+  }
+  return ks?.[0];
 }
 
 /** Long spellings of the compact attributes, for hints. */
 const LONG_FORMS = new Map([['kernel', 'k'], ['stride', 's'], ['expand', 'e'], ['channels', 'c'], ['repeats', 'n']]);
-const ATTRIBUTE_NAMES = ['k', 's', 'e', 'c', 'n', 'se', 'act', 'skip', 'mid', 'expand_from', 'fixed_width', 'fixed_depth', 'grow_only'];
+const ATTRIBUTE_NAMES = [...ATTRIBUTE_KEYS, 'grow_only'];
 
 function unknownAttribute(o: Option, sink: DiagnosticSink): void {
   const word = o.key.slice(1);
@@ -57,10 +63,10 @@ function lowerConv(s: Statement & { attributes: Option[] }, defaults: { kernel: 
     if (!once.first(o.key, o.range)) continue;
     switch (o.key) {
       case 'k':
-        conv.kernel = readKernel(o, sink) ?? conv.kernel;
+        conv.kernel = readStemKernel(o, sink) ?? conv.kernel;
         break;
       case 's':
-        conv.stride = readStride(o, sink) ?? conv.stride;
+        conv.stride = ATTRIBUTES.s.read(o, sink) ?? conv.stride;
         break;
       case 'c':
         conv.channels = readNumber(o.value, positiveInt('channels', 'E024'), sink);
@@ -91,134 +97,89 @@ function lowerConv(s: Statement & { attributes: Option[] }, defaults: { kernel: 
   return conv as ConvIR;
 }
 
-const readKernel = (o: Option, sink: DiagnosticSink): number | undefined => {
-  const k = readNumber(o.value, { what: 'kernel size', integer: true, code: 'E020', min: 1, max: 1023 }, sink);
-  if (k !== undefined && k % 2 === 0) {
-    sink.error('E020', o.value!.range, `kernel size ${k} is even`, 'effnet pads symmetrically around the centre: use an odd kernel size such as 3 or 5');
-    return undefined;
-  }
-  return k;
-};
-
-const readStride = (o: Option, sink: DiagnosticSink): number | undefined => {
-  const s = readNumber(o.value, { what: 'stride', integer: true, code: 'E021' }, sink);
-  if (s !== undefined && s !== 1 && s !== 2) {
-    sink.error('E021', o.value!.range, `stride ${s} is not supported`, 'EfficientNet-family blocks use stride 1 or 2');
-    return undefined;
-  }
-  return s;
-};
-
+/** A stage line: its block kind from the registry, its attributes read with the typed schema. */
 function lowerStage(s: Statement & { kind: 'stage' }, sink: DiagnosticSink): StageIR | undefined {
   const block = s.blockType && readWord(s.blockType, 'block type', BLOCK_TYPES, sink, 'E010', BLOCK_ALIASES);
   if (s.blockType === undefined) sink.error('E014', s.keywordRange, 'the stage needs a block type', `one of ${BLOCK_TYPES.map((b) => `\`${b}\``).join(', ')}`);
   const once = new OnceTracker(sink, 'attribute');
-  // Keys are attribute keywords, never user words; a null prototype all the same.
-  const got: Partial<Record<string, number | Activation | string | boolean>> = Object.create(null);
+  const got: Partial<StageAttributes> = {};
+  const written = new Map<AttributeKey, Range>();
   let ok = block !== undefined;
-  const keyRanges = new Map<string, Range>();
   for (const o of s.attributes) {
-    if (o.key.startsWith('?')) {
+    if (o.key === 'grow_only') {
+      sink.error('E015', o.range, '`grow_only` does not apply to a stage', '`grow_only` applies to the stem and the head');
+      ok = false;
+      continue;
+    }
+    if (o.key.startsWith('?') || !isAttributeKey(o.key)) {
       unknownAttribute(o, sink);
       ok = false;
       continue;
     }
     if (!once.first(o.key, o.range)) continue;
-    keyRanges.set(o.key, o.range);
-    let v: number | Activation | string | boolean | undefined;
-    switch (o.key) {
-      case 'k':
-        v = readKernel(o, sink);
-        break;
-      case 's':
-        v = readStride(o, sink);
-        break;
-      case 'e':
-        v = readNumber(o.value, { what: 'expand ratio', code: 'E022', min: 1, max: 1024 }, sink);
-        break;
-      case 'c':
-        v = readNumber(o.value, positiveInt('channels', 'E024'), sink);
-        break;
-      case 'n':
-        v = readNumber(o.value, positiveInt('repeats', 'E025'), sink);
-        break;
-      case 'se':
-        v = readNumber(o.value, { what: 'squeeze-excitation ratio', code: 'E023', min: 0, minExclusive: true, max: 1 }, sink);
-        break;
-      case 'mid':
-        v = readNumber(o.value, positiveInt('mid channels', 'E024'), sink);
-        break;
-      case 'expand_from':
-        v = readNumber(o.value, positiveInt('expand_from channels', 'E024'), sink);
-        break;
-      case 'act':
-        v = readActivation(o, sink);
-        break;
-      case 'skip':
-        v = readWord(o.value, 'skip mode', ['auto', 'on', 'off'] as const, sink);
-        break;
-      case 'fixed_width':
-      case 'fixed_depth':
-      case 'grow_only':
-        v = true;
-        break;
-    }
-    if (v === undefined) ok = false;
-    else got[o.key] = v;
+    written.set(o.key, o.range);
+    if (!readAttribute(o.key, o, got, sink)) ok = false;
   }
   if (block === undefined) return undefined;
+  const kind = blockKind(block);
   // After an unknown attribute (`kernel 3`), "missing kernel" would be a follow-on.
   const complete = !s.attributes.some((o) => o.key.startsWith('?'));
-
-  const notFor = (keys: string[], why: string) => {
-    for (const k of keys) {
-      const at = keyRanges.get(k);
-      if (at) {
-        sink.error('E015', at, `\`${k}\` does not apply to \`${block}\` blocks`, why);
-        ok = false;
-      }
-    }
-  };
-  notFor(['grow_only'], '`grow_only` applies to the stem and the head');
-  if (block === 'conv') notFor(['e', 'mid', 'expand_from', 'se'], 'a `conv` block is one k×k convolution with norm and activation');
-  if (block === 'ds_conv') notFor(['e', 'mid', 'expand_from'], 'a depthwise-separable block has no expansion');
+  const taken = new Set<AttributeKey>([...COMMON_ATTRIBUTES, ...kind.takes]);
+  for (const [key, at] of written) {
+    if (taken.has(key)) continue;
+    sink.error('E015', at, `\`${key}\` does not apply to \`${block}\` blocks`, kind.notTaken);
+    ok = false;
+  }
   for (const [key, example] of [['k', 'k3'], ['c', 'c24']] as const) {
-    if (complete && got[key] === undefined && !keyRanges.has(key)) {
+    if (complete && !written.has(key)) {
       sink.error('E014', s.keywordRange, `the stage needs ${key === 'k' ? 'a kernel size' : 'output channels'}`, `for example \`${example}\``);
       ok = false;
     }
   }
-  const expanding = block === 'mbconv' || block === 'fused_mbconv' || block === 'edge_residual';
-  if (complete && expanding && !keyRanges.has('e') && !keyRanges.has('mid')) {
-    sink.error('E014', s.keywordRange, `\`${block}\` needs an expand ratio or explicit mid channels`, 'for example `e6`, or `mid 96`');
+  for (const [a, b, what] of [['mid', 'e', 'the expanded channels'], ['group_size', 'groups', 'the grouping']] as const) {
+    if (written.has(a) && written.has(b)) {
+      sink.error('E027', written.get(a)!, `\`${a}\` and \`${b}\` both set ${what}`, 'keep one of them');
+      ok = false;
+    }
+  }
+  if (got.dilation !== undefined && got.dilation > 1 && (got.s ?? 1) > 1) {
+    sink.error('E027', written.get('dilation')!, 'a dilated convolution with stride 2', 'dilation replaces the stride: use `s1` with `dilation`, or `output_stride` to turn strides into dilation');
     ok = false;
   }
-  if (keyRanges.has('mid') && keyRanges.has('e')) {
-    sink.error('E027', keyRanges.get('mid')!, '`mid` and `e` both set the expanded channels', 'keep one of them');
-    ok = false;
-  }
-  if (keyRanges.has('expand_from') && !keyRanges.has('e')) {
-    sink.error('E014', keyRanges.get('expand_from')!, '`expand_from` needs an expand ratio `e`', 'expanded channels are make_divisible(expand_from · e)');
-    ok = false;
-  }
-  if (!ok) return undefined;
+  const check = kind.check?.({ got, at: (k) => written.get(k), complete, keywordRange: s.keywordRange, error: (code, at, message, hint) => sink.error(code, at, message, hint) });
+  if (check === false) ok = false;
+  if (!ok || got.k === undefined || got.c === undefined) return undefined;
   return {
     block,
-    kernel: got.k as number,
-    stride: (got.s as number | undefined) ?? 1,
-    expand: (got.e as number | undefined) ?? 1,
-    channels: got.c as number,
-    repeats: (got.n as number | undefined) ?? 1,
-    se: (got.se as number | undefined) ?? null,
-    act: (got.act as Activation | undefined) ?? null,
-    // A plain conv block is a layer, not a residual block, unless asked (timm's `cn…_skip`).
-    skip: (got.skip as 'auto' | 'on' | 'off' | undefined) ?? (block === 'conv' ? 'off' : 'auto'),
-    mid: (got.mid as number | undefined) ?? null,
-    expandFrom: (got.expand_from as number | undefined) ?? null,
+    kernels: got.k,
+    stride: got.s ?? 1,
+    dilation: got.dilation ?? 1,
+    expand: got.e ?? 1,
+    channels: got.c,
+    repeats: got.n ?? 1,
+    se: got.se ?? null,
+    act: got.act ?? null,
+    skip: got.skip ?? kind.defaultSkip,
+    mid: got.mid ?? null,
+    expandFrom: got.expand_from ?? null,
+    groups: got.groups ?? null,
+    groupSize: got.group_size ?? null,
+    expandSplit: got.expand_split ?? 1,
+    projectSplit: got.project_split ?? 1,
+    keepExpand: got.keep_expand === true,
     fixedWidth: got.fixed_width === true,
     fixedDepth: got.fixed_depth === true,
+    continues: s.continues,
     range: s.range,
   };
+}
+
+/** Reads one attribute into `got` with its schema entry; false when it was invalid (and reported). */
+function readAttribute<K extends AttributeKey>(key: K, o: Option, got: Partial<StageAttributes>, sink: DiagnosticSink): boolean {
+  const v = ATTRIBUTES[key].read(o, sink);
+  if (v === undefined) return false;
+  got[key] = v;
+  return true;
 }
 
 function unknownStatement(s: Statement & { kind: 'unknown' }, sink: DiagnosticSink): void {
@@ -247,6 +208,8 @@ function applyStatements(
   const once = new OnceTracker(sink, 'setting');
   let stagesReplaced = false;
   let ownStages = false;
+  /** A `stage` or `then` line came before in this scope (a `then` needs one). */
+  let sawStage = false;
   for (const s of statements) {
     switch (s.kind) {
       case 'unknown':
@@ -343,6 +306,12 @@ function applyStatements(
           ownStages = true;
         }
         const stage = lowerStage(s, sink);
+        const first = !sawStage;
+        sawStage = true;
+        if (s.continues && first) {
+          sink.error('E016', s.keywordRange, '`then` continues a stage, but no `stage` line comes before it', 'start the stage with `stage`; `then` adds blocks of another configuration to it');
+          break;
+        }
         // Copied once per scope (the base's table is shared), then grown in place: not copied per stage.
         if (stage) {
           if (!ownStages) {

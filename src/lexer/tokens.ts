@@ -23,10 +23,10 @@ export const LineWord = createToken({ name: 'LineWord', pattern: Lexer.NA });
 
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [Word, LineWord] });
 
-/** timm-style compact attributes: k3 (kernel) s2 (stride) e6 (expand) c24 (channels) n2 (repeats). */
+/** timm-style compact attributes: k3 (kernel) s2 (stride) e6 (expand) c24 (channels) n2 (repeats); k3.5.7 (mixed kernels). */
 export const Compact = createToken({
   name: 'Compact',
-  pattern: /[ksecn]\d+(?:\.\d+)?/,
+  pattern: /[ksecn]\d+(?:\.\d+)*/,
   longer_alt: Identifier,
   categories: [Word, LineWord],
 });
@@ -64,6 +64,7 @@ export const Round = keyword('round');
 export const Se = keyword('se');
 export const Stem = keyword('stem');
 export const Stage = keyword('stage');
+export const Then = keyword('then');
 export const Head = keyword('head');
 export const Classifier = keyword('classifier');
 export const DropPath = keyword('drop_path');
@@ -100,11 +101,20 @@ export const Skip = keyword('skip');
 export const FixedWidth = keyword('fixed_width');
 export const FixedDepth = keyword('fixed_depth');
 export const GrowOnly = keyword('grow_only');
+export const KeepExpand = keyword('keep_expand');
+export const Groups = keyword('groups');
+export const GroupSize = keyword('group_size');
+export const Dilation = keyword('dilation');
+export const ExpandSplit = keyword('expand_split');
+export const ProjectSplit = keyword('project_split');
+
+/** Stage attributes written as a keyword and a number (`mid 96`, `groups 2`). */
+export const NUMBER_ATTRIBUTES: readonly TokenType[] = [Mid, ExpandFrom, Groups, GroupSize, Dilation, ExpandSplit, ProjectSplit];
 
 /** Keywords that begin a statement: used for "did you mean" hints. */
 export const STATEMENT_KEYWORDS = [
   'family', 'variant', 'compound', 'input', 'classes', 'activation', 'norm', 'padding', 'naming', 'round', 'se',
-  'stem', 'stage', 'head', 'classifier', 'drop_path', 'width', 'depth', 'resolution', 'phi', 'dropout',
+  'stem', 'stage', 'then', 'head', 'classifier', 'drop_path', 'width', 'depth', 'resolution', 'phi', 'dropout',
 ] as const;
 
 /** Longest keywords first so that e.g. `expand_from` is never cut short by a prefix. */

@@ -276,8 +276,9 @@ export class EffnetParser extends CstParser {
     ]);
   });
 
+  /** `stage …` starts a stage; `then …` adds blocks of another configuration to it (timm's block lists). */
   stageStatement = this.RULE('stageStatement', () => {
-    const kw = this.CONSUME(T.Stage);
+    const kw = this.OR([{ ALT: () => this.CONSUME(T.Stage) }, { ALT: () => this.CONSUME(T.Then) }]);
     this.SUBRULE(this.blockType);
     this.MANY({ GATE: this.onLineOf(kw), DEF: () => this.SUBRULE(this.attribute) });
   });
@@ -308,23 +309,19 @@ export class EffnetParser extends CstParser {
           this.CONSUME(T.Identifier);
         },
       },
-      {
-        ALT: () => {
-          this.CONSUME(T.Mid);
-          this.CONSUME2(T.NumberLiteral);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.ExpandFrom);
-          this.CONSUME3(T.NumberLiteral);
-        },
-      },
+      { ALT: () => this.SUBRULE(this.numberAttribute) },
       { ALT: () => this.CONSUME(T.FixedWidth) },
       { ALT: () => this.CONSUME(T.FixedDepth) },
       { ALT: () => this.CONSUME(T.GrowOnly) },
+      { ALT: () => this.CONSUME(T.KeepExpand) },
       { ALT: () => this.SUBRULE(this.unknownAttribute), IGNORE_AMBIGUITIES: true },
     ]);
+  });
+
+  /** `mid 96`, `groups 2`, …: a keyword attribute and its number (lexer NUMBER_ATTRIBUTES). */
+  numberAttribute = this.RULE('numberAttribute', () => {
+    this.OR(T.NUMBER_ATTRIBUTES.map((t) => ({ ALT: () => this.CONSUME(t) })));
+    this.CONSUME(T.NumberLiteral);
   });
 
   unknownAttribute = this.RULE('unknownAttribute', () => {

@@ -7,7 +7,7 @@ import { markdownTable } from './table.js';
 const table = (header: string[], align: string, rows: string[][]): string =>
   markdownTable({ header, align, rows: rows.map((r) => r.map((text) => ({ text }))) });
 
-const dash = (x: number | null) => (x === null ? '–' : String(x));
+const dash = (x: number | string | null) => (x === null ? '–' : String(x));
 
 export function summaryTable(variants: readonly VariantCost[]): string {
   return table(

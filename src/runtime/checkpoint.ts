@@ -11,6 +11,8 @@ export const LAYOUTS: readonly Layout[] = ['torchvision', 'timm'];
 
 export type Slot =
   | 'conv.weight'
+  /** One channel split's kernel of a mixed convolution. */
+  | `conv.split.${number}`
   | 'conv.bias'
   | 'bn.weight'
   | 'bn.bias'
@@ -55,8 +57,12 @@ export function checkpointTensors(layers: readonly LayerSpec[], layout: Layout):
     switch (l.kind) {
       case 'conv': {
         const s = l.spec;
+        const depthwise = s.groups > 1 && s.groups === s.in;
+        const kernels = s.splits
+          ? s.splits.map((p, i) => t(`${a}.${i}.weight`, [p.out, depthwise ? 1 : p.in, p.kernel, p.kernel], `conv.split.${i}`))
+          : [t(`${a}.weight`, [s.out, s.in / s.groups, s.kernel, s.kernel], 'conv.weight')];
         return [
-          t(`${a}.weight`, [s.out, s.in / s.groups, s.kernel, s.kernel], 'conv.weight'),
+          ...kernels,
           ...(s.bias ? [t(`${a}.bias`, [s.out], 'conv.bias')] : []),
           ...(s.norm
             ? [t(`${b}.weight`, [s.out], 'bn.weight'), t(`${b}.bias`, [s.out], 'bn.bias'), t(`${b}.running_mean`, [s.out], 'bn.mean'), t(`${b}.running_var`, [s.out], 'bn.var')]

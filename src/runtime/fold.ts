@@ -31,9 +31,54 @@ export function slot(weights: Weights, layer: string, name: Slot, length: number
 
 export const kernelShape = (s: ConvSpec): [number, number, number, number] => (isDepthwise(s) ? [s.kernel, s.kernel, s.out, 1] : [s.kernel, s.kernel, s.in, s.out]);
 
+/** A mixed convolution's split kernels, each centred in the largest: OIHW `[out, in/groups, K, K]` of the executed kernel. */
+function embedSplits(weights: Weights, s: ConvSpec, depthwise: boolean): Float32Array {
+  const K = s.kernel;
+  const ins = depthwise ? 1 : s.in;
+  const full = new Float32Array(s.out * ins * K * K);
+  let ci0 = 0;
+  let co0 = 0;
+  for (const [j, p] of s.splits!.entries()) {
+    const pin = depthwise ? 1 : p.in;
+    const part = slot(weights, s.name, `conv.split.${j}`, p.out * pin * p.kernel * p.kernel);
+    const off = (K - p.kernel) / 2;
+    for (let o = 0; o < p.out; o++)
+      for (let i = 0; i < pin; i++)
+        for (let y = 0; y < p.kernel; y++)
+          for (let x = 0; x < p.kernel; x++)
+            full[(((co0 + o) * ins + (depthwise ? 0 : ci0 + i)) * K + y + off) * K + x + off] = part[((o * pin + i) * p.kernel + y) * p.kernel + x]!;
+    ci0 += p.in;
+    co0 += p.out;
+  }
+  return full;
+}
+
+/** A grouped kernel `[out, in/g, K, K]` as the dense `[out, in, K, K]` with zeros outside each group. */
+function ungroup(w: Float32Array, s: ConvSpec): Float32Array {
+  const kk = s.kernel * s.kernel;
+  const ig = s.in / s.groups;
+  const og = s.out / s.groups;
+  const full = new Float32Array(s.out * s.in * kk);
+  for (let o = 0; o < s.out; o++) {
+    const first = Math.floor(o / og) * ig;
+    for (let i = 0; i < ig; i++) full.set(w.subarray((o * ig + i) * kk, (o * ig + i + 1) * kk), (o * s.in + first + i) * kk);
+  }
+  return full;
+}
+
+/** The kernel runtimes execute (spec.ts executedKernelFloats), as HWIO: depthwise `[K, K, C, 1]`, else dense `[K, K, in, out]`. */
 export function convKernel(weights: Weights, s: ConvSpec): Float32Array {
-  const i = s.in / s.groups;
-  return oihwToHwio(slot(weights, s.name, 'conv.weight', s.out * i * s.kernel * s.kernel), s.out, i, s.kernel);
+  const k = s.kernel;
+  if (isDepthwise(s)) {
+    const w = s.splits ? embedSplits(weights, s, true) : slot(weights, s.name, 'conv.weight', s.out * k * k);
+    return oihwToHwio(w, s.out, 1, k);
+  }
+  const w = s.splits
+    ? embedSplits(weights, s, false)
+    : s.groups > 1
+      ? ungroup(slot(weights, s.name, 'conv.weight', (s.out * s.in * k * k) / s.groups), s)
+      : slot(weights, s.name, 'conv.weight', s.out * s.in * k * k);
+  return oihwToHwio(w, s.out, s.in, k);
 }
 
 /** BatchNorm folded into the conv: kernel·γ/√(var+ε) per output channel, bias β − mean·γ/√(var+ε) (+ the conv's own bias). */

@@ -18,8 +18,15 @@ export interface ConvSpec {
   out: number;
   kernel: number;
   stride: number;
-  /** 1, or `in` (= `out`) for a depthwise convolution. */
+  /** 1, `in` (= `out`) for a depthwise convolution, or a group count dividing both. */
   groups: number;
+  /** Dilation (absent: 1). */
+  dilation?: number;
+  /**
+   * A mixed convolution (timm MixedConv2d): channel splits, each with its own kernel and its own
+   * checkpoint tensor `<conv>.<i>.weight`; `kernel` is the largest, the one runtimes execute.
+   */
+  splits?: ConvSplitSpec[];
   /** [top, bottom, left, right]. */
   padding: [number, number, number, number];
   /** The convolution's own bias (absent: none). */
@@ -30,6 +37,13 @@ export interface ConvSpec {
   timm?: [string, string];
   /** torchvision's [conv, norm] names when they are not `<name>.0` and `<name>.1`. */
   torchvision?: [string, string];
+}
+
+/** One channel split of a mixed convolution. */
+export interface ConvSplitSpec {
+  in: number;
+  out: number;
+  kernel: number;
 }
 
 /** Squeeze-excitation: global pool → 1×1 conv (+bias) → act → 1×1 conv (+bias) → gate → scale. */
@@ -129,6 +143,16 @@ export function inputChannels(network: Network): number {
 
 export const isDepthwise = (s: ConvSpec): boolean => s.groups > 1 && s.groups === s.in && s.groups === s.out;
 
+/**
+ * Floats of the kernel runtimes execute: depthwise `[K, K, C]`, or dense `[K, K, in, out]`. A grouped
+ * or mixed convolution runs dense (or depthwise) with zeros outside its groups and splits: the same
+ * values, computed with the kernels every backend has.
+ */
+export const executedKernelFloats = (s: ConvSpec): number => s.kernel * s.kernel * (isDepthwise(s) ? s.out : s.in * s.out);
+
+/** The extent a kernel covers on one axis: dilation · (kernel − 1) + 1. */
+export const kernelReach = (s: ConvSpec): number => (s.dilation ?? 1) * (s.kernel - 1) + 1;
+
 /** TensorFlow's SAME padding of one axis: [before, after]. */
 function sameAxis(size: number, kernel: number, stride: number): [number, number] {
   const total = Math.max((Math.ceil(size / stride) - 1) * stride + kernel - size, 0);
@@ -139,6 +163,6 @@ function sameAxis(size: number, kernel: number, stride: number): [number, number
 export function paddingMode(s: ConvSpec, height: number, width: number): 'valid' | 'same' | 'explicit' {
   const p = s.padding;
   if (p.every((v) => v === 0)) return 'valid';
-  const same = [...sameAxis(height, s.kernel, s.stride), ...sameAxis(width, s.kernel, s.stride)];
+  const same = [...sameAxis(height, kernelReach(s), s.stride), ...sameAxis(width, kernelReach(s), s.stride)];
   return same.every((v, i) => v === p[i]) ? 'same' : 'explicit';
 }

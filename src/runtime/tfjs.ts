@@ -140,10 +140,9 @@ function layersBuilder(tf: Tf, custom: CustomLayers): Builder<Sym> {
       const mode = paddingMode(s, x.shape[1]!, x.shape[2]!);
       const [t, b, l, r] = s.padding;
       if (mode === 'explicit') x = apply(tf.layers.zeroPadding2d({ padding: [[t, b], [l, r]], name: `${s.name}/pad` }), x);
-      const common = { kernelSize: s.kernel, strides: s.stride, padding: mode === 'same' ? ('same' as const) : ('valid' as const), useBias: s.bias === true, name: `${s.name}/conv` };
-      if (isDepthwise(s)) x = apply(tf.layers.depthwiseConv2d({ ...common, depthMultiplier: 1 }), x);
-      else if (s.groups === 1) x = apply(tf.layers.conv2d({ ...common, filters: s.out }), x);
-      else throw new Error(`layer \`${s.name}\`: a grouped convolution (groups ${s.groups}) has no tf.layers equivalent`);
+      const common = { kernelSize: s.kernel, strides: s.stride, dilationRate: s.dilation ?? 1, padding: mode === 'same' ? ('same' as const) : ('valid' as const), useBias: s.bias === true, name: `${s.name}/conv` };
+      // Grouped and mixed convolutions hold their kernel dense (or depthwise) with zeros (fold.ts convKernel).
+      x = apply(isDepthwise(s) ? tf.layers.depthwiseConv2d({ ...common, depthMultiplier: 1 }) : tf.layers.conv2d({ ...common, filters: s.out }), x);
       // Keras' momentum weighs the old statistic, PyTorch's the new one.
       if (s.norm) x = apply(tf.layers.batchNormalization({ axis: -1, epsilon: s.norm.eps, momentum: 1 - s.norm.momentum, name: `${s.name}/bn` }), x);
       return act(x, s.act, `${s.name}/act`);
@@ -244,7 +243,7 @@ function opsBuilder(tf: Tf, prepared: Map<string, Prepared>): Builder<tfjs.Tenso
       const [t, b, l, r] = s.padding;
       const explicit: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [t, b], [l, r], [0, 0]];
       const activation = FUSED[s.act] ?? ('linear' as const);
-      const common = { x: x as tfjs.Tensor4D, filter, strides: s.stride, bias, activation };
+      const common = { x: x as tfjs.Tensor4D, filter, strides: s.stride, dilations: s.dilation ?? 1, bias, activation };
       // tfjs types no explicit padding for depthwise convolutions: pad first.
       const y = isDepthwise(s)
         ? mode === 'explicit'

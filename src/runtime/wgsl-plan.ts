@@ -1,4 +1,4 @@
-import { inputChannels, isDepthwise, type Activation, type Builder, type ConvSpec, type LayerSpec, type Network } from './spec.js';
+import { executedKernelFloats, inputChannels, isDepthwise, kernelReach, type Activation, type Builder, type ConvSpec, type LayerSpec, type Network } from './spec.js';
 
 // A network as a sequence of WGSL dispatches for one image: which kernel,
 // its baked constants, where its tensors lie in one activation arena (planned
@@ -136,7 +136,7 @@ function allocate(lives: Life[]): number {
 }
 
 function packedFloats(l: LayerSpec): { weights: number; bias: number } {
-  if (l.kind === 'conv') return { weights: l.spec.kernel * l.spec.kernel * (l.spec.in / l.spec.groups) * l.spec.out, bias: l.spec.out };
+  if (l.kind === 'conv') return { weights: executedKernelFloats(l.spec), bias: l.spec.out };
   if (l.kind === 'se') return { weights: 2 * l.spec.channels * l.spec.squeeze + l.spec.squeeze, bias: l.spec.channels };
   return { weights: l.spec.in * l.spec.out, bias: l.spec.out };
 }
@@ -211,15 +211,16 @@ export function planWgsl(network: Network, resolution: number, options: PlanOpti
 
   const builder: Builder<Tensor> = {
     conv(x, s: ConvSpec) {
-      const pointwise = s.kernel === 1 && s.stride === 1 && s.groups === 1 && s.padding.every((p) => p === 0);
+      const pointwise = s.kernel === 1 && s.stride === 1 && !isDepthwise(s) && s.padding.every((p) => p === 0);
       // Only the 1×1 kernel scales its input channels as it reads them.
       if (!pointwise) x = plain(x);
       const [h, w, c] = x.shape;
       const [pt, pb, pl, pr] = s.padding;
-      const ho = Math.floor((h + pt + pb - s.kernel) / s.stride) + 1;
-      const wo = Math.floor((w + pl + pr - s.kernel) / s.stride) + 1;
+      const reach = kernelReach(s);
+      const ho = Math.floor((h + pt + pb - reach) / s.stride) + 1;
+      const wo = Math.floor((w + pl + pr - reach) / s.stride) + 1;
       if (c !== s.in) throw new PlanError(`layer \`${s.name}\` takes ${s.in} channels but gets ${c}`, s.name, 'sequence');
-      if (!isDepthwise(s) && s.groups !== 1) throw new PlanError(`layer \`${s.name}\`: grouped convolutions (groups ${s.groups}) have no WGSL kernel`, s.name, 'sequence');
+      // A grouped or mixed convolution runs as the dense (or depthwise) kernel fold.ts lays out.
       const out = tensor([ho, wo, s.out]);
       const packed = pack({ kind: 'conv', spec: s });
       const base = { layer: s.name, act: s.act };
@@ -230,12 +231,12 @@ export function planWgsl(network: Network, resolution: number, options: PlanOpti
         step({ ...base, kind: 'pointwise', vec4: true, consts, workgroups: invocations(tiles, s.name) }, { input: x, output: out, ...(x.gate ? { gate: x.gate.tensor } : {}) }, packed);
       } else if (isDepthwise(s)) {
         const vec4 = s.out % 4 === 0;
-        const consts = { H: h, W: w, C: s.out, HO: ho, WO: wo, K: s.kernel, STRIDE: s.stride, PAD_T: pt, PAD_L: pl };
+        const consts = { H: h, W: w, C: s.out, HO: ho, WO: wo, K: s.kernel, STRIDE: s.stride, DIL: s.dilation ?? 1, PAD_T: pt, PAD_L: pl };
         // Each invocation: 4 adjacent output pixels of a row (TX in depthwise.wgsl).
         step({ ...base, kind: 'depthwise', vec4, consts, workgroups: invocations((ho * Math.ceil(wo / 4) * s.out) / (vec4 ? 4 : 1), s.name) }, { input: x, output: out }, packed);
       } else {
         const vec4 = s.out % 4 === 0;
-        const consts = { H: h, W: w, CIN: s.in, HO: ho, WO: wo, COUT: s.out, K: s.kernel, STRIDE: s.stride, PAD_T: pt, PAD_L: pl, HAS_RESIDUAL: false };
+        const consts = { H: h, W: w, CIN: s.in, HO: ho, WO: wo, COUT: s.out, K: s.kernel, STRIDE: s.stride, DIL: s.dilation ?? 1, PAD_T: pt, PAD_L: pl, HAS_RESIDUAL: false };
         step({ ...base, kind: 'conv2d', vec4, consts, workgroups: invocations((ho * wo * s.out) / (vec4 ? 4 : 1), s.name) }, { input: x, output: out }, packed);
       }
       return out;

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 
 // Random valid `.effnet` specs (fast-check arbitraries), small enough to run: every block type,
-// kernels 1/3/5, strides 1/2, expand ratios, SE with either gate and either squeeze base,
+// kernels 1/3/5 and mixed kernel lists, split 1×1 convs, grouped and dilated convs, strides 1/2,
+// expand ratios, SE with either gate and either squeeze base,
 // every activation, residuals on and off, with and without a head, hidden classifiers,
 // 1–4 input channels, channel counts on and off multiples of 4, resolutions around 32 (odd
 // ones too) and never below the network's total stride. Used by the tfjs/WGSL differential test and by fuzzers that
@@ -9,13 +10,20 @@ import fc from 'fast-check';
 // (the differential test asserts it).
 
 export const ACTIVATIONS = ['relu', 'relu6', 'silu', 'hardswish', 'hardsigmoid', 'sigmoid', 'gelu', 'identity'] as const;
-export const BLOCKS = ['mbconv', 'fused_mbconv', 'edge_residual', 'ds_conv', 'conv'] as const;
+export const BLOCKS = ['mbconv', 'fused_mbconv', 'edge_residual', 'ds_conv', 'dsa', 'conv'] as const;
 
 export type Block = (typeof BLOCKS)[number];
 
 export interface RandomStage {
   block: Block;
-  kernel: 1 | 3 | 5;
+  /** One kernel, or a mixed kernel list (`k3.5`). */
+  kernel: 1 | 3 | 5 | '3.5' | '1.3.5';
+  /** Channel splits of the 1×1 expand (mbconv) and project convs. */
+  expandSplit: number | null;
+  projectSplit: number | null;
+  /** Group count of the spatial conv (narrow specs only: their channels are multiples of 4). */
+  groups: number | null;
+  dilation: number | null;
   stride: 1 | 2;
   /** Expand ratio (mbconv, fused_mbconv, edge_residual). */
   expand: number | null;
@@ -80,13 +88,21 @@ interface Ranges {
   expand: fc.Arbitrary<number>;
   /** A layer's own activation (null: the network's). */
   act: fc.Arbitrary<string | null>;
+  groups: fc.Arbitrary<number | null>;
+  /** Kernels, mixed lists among them where channel counts are at least 4 (every split gets a channel). */
+  kernel: fc.Arbitrary<RandomStage['kernel']>;
+  split: fc.Arbitrary<number | null>;
 }
 
 function stageArb(r: Ranges): fc.Arbitrary<RandomStage> {
   return fc
     .record({
       block: fc.constantFrom(...BLOCKS),
-      kernel: fc.constantFrom(1 as const, 3 as const, 5 as const),
+      kernel: r.kernel,
+      expandSplit: r.split,
+      projectSplit: r.split,
+      groups: r.groups,
+      dilation: maybe(fc.constant(2)),
       stride: fc.constantFrom(1 as const, 2 as const),
       expand: r.expand,
       channels: r.channels,
@@ -97,8 +113,13 @@ function stageArb(r: Ranges): fc.Arbitrary<RandomStage> {
     })
     .map((s) => ({
       ...s,
-      expand: s.block === 'ds_conv' || s.block === 'conv' ? null : s.expand,
+      expand: s.block === 'ds_conv' || s.block === 'dsa' || s.block === 'conv' ? null : s.expand,
       se: s.block === 'conv' ? null : s.se,
+      expandSplit: s.block === 'mbconv' ? s.expandSplit : null,
+      projectSplit: s.block === 'conv' ? null : s.projectSplit,
+      // A mixed kernel splits the channels itself; a dilated conv has stride 1.
+      groups: typeof s.kernel === 'string' ? null : s.groups,
+      dilation: s.stride === 1 ? s.dilation : null,
     }));
 }
 
@@ -124,7 +145,9 @@ export function specText(s: Omit<RandomSpec, 'text'>): string {
     ...s.stages.map(
       (t) =>
         `  stage ${t.block} k${t.kernel} s${t.stride}${t.expand === null ? '' : ` e${fmt(t.expand)}`} c${t.channels} n${t.repeats}` +
-        `${t.se === null ? '' : ` se ${fmt(t.se)}`}${act(t.act)}${t.skip === null ? '' : ` skip ${t.skip}`}`,
+        `${t.se === null ? '' : ` se ${fmt(t.se)}`}${act(t.act)}${t.skip === null ? '' : ` skip ${t.skip}`}` +
+        `${t.expandSplit === null ? '' : ` expand_split ${t.expandSplit}`}${t.projectSplit === null ? '' : ` project_split ${t.projectSplit}`}` +
+        `${t.groups === null ? '' : ` groups ${t.groups}`}${t.dilation === null ? '' : ` dilation ${t.dilation}`}`,
     ),
     `  head ${s.head === null ? 'none' : conv(s.head)}`,
     `  classifier dropout 0.1${s.hidden === null ? '' : ` hidden ${s.hidden.features}${act(s.hidden.act)}`}`,
@@ -140,8 +163,8 @@ export function randomSpec(options: RandomSpecOptions = {}): fc.Arbitrary<Random
   const maxChannels = options.maxChannels ?? 24;
   const narrow = options.narrow === true;
   const r: Ranges = narrow
-    ? { channels: fc.constantFrom(4, 8), headChannels: fc.constantFrom(8, 16), expand: fc.constantFrom(1, 2, 4), act: fc.constant(null) }
-    : { channels: fc.integer({ min: 1, max: maxChannels }), headChannels: fc.integer({ min: 1, max: 2 * maxChannels }), expand: fc.constantFrom(1, 1.5, 2, 4, 6), act: maybe(activation) };
+    ? { channels: fc.constantFrom(4, 8), headChannels: fc.constantFrom(8, 16), expand: fc.constantFrom(1, 2, 4), act: fc.constant(null), groups: maybe(fc.constantFrom(2, 4)), kernel: fc.constantFrom(1 as const, 3 as const, 5 as const, '3.5' as const, '1.3.5' as const), split: maybe(fc.constantFrom(2, 3)) }
+    : { channels: fc.integer({ min: 1, max: maxChannels }), headChannels: fc.integer({ min: 1, max: 2 * maxChannels }), expand: fc.constantFrom(1, 1.5, 2, 4, 6), act: maybe(activation), groups: fc.constant(null), kernel: fc.constantFrom(1 as const, 3 as const, 5 as const), split: fc.constant(null) };
   return fc
     .record({
       inputChannels: fc.integer({ min: 1, max: 4 }),

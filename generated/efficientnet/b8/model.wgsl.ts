@@ -16,7 +16,7 @@ export { metadata } from './network.js';
 /** The WGSL this model runs: 60 shaders for 305 dispatches per image (`stepShaders[i]` is dispatch i's). Activation arena 124.03 MiB (one buffer per tensor would take 1694.97 MiB); weights 332.73 MiB in 3 buffers. */
 export const program: WgslProgram = {
   shaders: [
-    `// effnet conv2d: H=672 W=672 CIN=3 HO=336 WO=336 COUT=72 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=silu
+    `// effnet conv2d: H=672 W=672 CIN=3 HO=336 WO=336 COUT=72 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -71,7 +71,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 672 672 3 336 336 72 3 2
+// Substitution points: 672 672 3 336 336 72 3 2 1
 // 1 1 false.
 
 const H = 672u;
@@ -82,6 +82,7 @@ const WO = 336u;
 const COUT = 72u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -98,12 +99,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -121,7 +122,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   astore(P.output + p * COUT + co, y);
 }
 `,
-    `// effnet depthwise: H=336 W=336 C=72 HO=336 WO=336 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=336 W=336 C=72 HO=336 WO=336 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -178,7 +179,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 336 336 72 336 336 3 1 1 1.
+// Substitution points: 336 336 72 336 336 3 1 1 1 1.
 
 const H = 336u;
 const W = 336u;
@@ -187,6 +188,7 @@ const HO = 336u;
 const WO = 336u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -208,7 +210,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -216,7 +218,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -461,7 +463,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=336 W=336 C=32 HO=336 WO=336 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=336 W=336 C=32 HO=336 WO=336 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -518,7 +520,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 336 336 32 336 336 3 1 1 1.
+// Substitution points: 336 336 32 336 336 3 1 1 1 1.
 
 const H = 336u;
 const W = 336u;
@@ -527,6 +529,7 @@ const HO = 336u;
 const WO = 336u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -548,7 +551,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -556,7 +559,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -908,7 +911,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=336 W=336 C=192 HO=168 WO=168 K=3 STRIDE=2 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=336 W=336 C=192 HO=168 WO=168 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -965,7 +968,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 336 336 192 168 168 3 2 1 1.
+// Substitution points: 336 336 192 168 168 3 2 1 1 1.
 
 const H = 336u;
 const W = 336u;
@@ -974,6 +977,7 @@ const HO = 168u;
 const WO = 168u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -995,7 +999,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1003,7 +1007,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -1355,7 +1359,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=168 W=168 C=336 HO=168 WO=168 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=168 W=168 C=336 HO=168 WO=168 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1412,7 +1416,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 168 168 336 168 168 3 1 1 1.
+// Substitution points: 168 168 336 168 168 3 1 1 1 1.
 
 const H = 168u;
 const W = 168u;
@@ -1421,6 +1425,7 @@ const HO = 168u;
 const WO = 168u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -1442,7 +1447,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1450,7 +1455,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -1695,7 +1700,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=168 W=168 C=336 HO=84 WO=84 K=5 STRIDE=2 PAD_T=2 PAD_L=2 act=silu
+    `// effnet depthwise: H=168 W=168 C=336 HO=84 WO=84 K=5 STRIDE=2 DIL=1 PAD_T=2 PAD_L=2 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1752,7 +1757,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 168 168 336 84 84 5 2 2 2.
+// Substitution points: 168 168 336 84 84 5 2 1 2 2.
 
 const H = 168u;
 const W = 168u;
@@ -1761,6 +1766,7 @@ const HO = 84u;
 const WO = 84u;
 const K = 5u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -1782,7 +1788,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1790,7 +1796,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2071,7 +2077,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=84 W=84 C=528 HO=84 WO=84 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=silu
+    `// effnet depthwise: H=84 W=84 C=528 HO=84 WO=84 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2128,7 +2134,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 84 84 528 84 84 5 1 2 2.
+// Substitution points: 84 84 528 84 84 5 1 1 2 2.
 
 const H = 84u;
 const W = 84u;
@@ -2137,6 +2143,7 @@ const HO = 84u;
 const WO = 84u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -2158,7 +2165,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2166,7 +2173,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2411,7 +2418,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=84 W=84 C=528 HO=42 WO=42 K=3 STRIDE=2 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=84 W=84 C=528 HO=42 WO=42 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2468,7 +2475,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 84 84 528 42 42 3 2 1 1.
+// Substitution points: 84 84 528 42 42 3 2 1 1 1.
 
 const H = 84u;
 const W = 84u;
@@ -2477,6 +2484,7 @@ const HO = 42u;
 const WO = 42u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -2498,7 +2506,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2506,7 +2514,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2787,7 +2795,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=42 W=42 C=1056 HO=42 WO=42 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=42 W=42 C=1056 HO=42 WO=42 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2844,7 +2852,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 42 42 1056 42 42 3 1 1 1.
+// Substitution points: 42 42 1056 42 42 3 1 1 1 1.
 
 const H = 42u;
 const W = 42u;
@@ -2853,6 +2861,7 @@ const HO = 42u;
 const WO = 42u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -2874,7 +2883,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2882,7 +2891,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -3127,7 +3136,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=42 W=42 C=1056 HO=42 WO=42 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=silu
+    `// effnet depthwise: H=42 W=42 C=1056 HO=42 WO=42 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -3184,7 +3193,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 42 42 1056 42 42 5 1 2 2.
+// Substitution points: 42 42 1056 42 42 5 1 1 2 2.
 
 const H = 42u;
 const W = 42u;
@@ -3193,6 +3202,7 @@ const HO = 42u;
 const WO = 42u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -3214,7 +3224,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -3222,7 +3232,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -3450,7 +3460,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=42 W=42 C=1488 HO=42 WO=42 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=silu
+    `// effnet depthwise: H=42 W=42 C=1488 HO=42 WO=42 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -3507,7 +3517,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 42 42 1488 42 42 5 1 2 2.
+// Substitution points: 42 42 1488 42 42 5 1 1 2 2.
 
 const H = 42u;
 const W = 42u;
@@ -3516,6 +3526,7 @@ const HO = 42u;
 const WO = 42u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -3537,7 +3548,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -3545,7 +3556,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -3790,7 +3801,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=42 W=42 C=1488 HO=21 WO=21 K=5 STRIDE=2 PAD_T=2 PAD_L=2 act=silu
+    `// effnet depthwise: H=42 W=42 C=1488 HO=21 WO=21 K=5 STRIDE=2 DIL=1 PAD_T=2 PAD_L=2 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -3847,7 +3858,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 42 42 1488 21 21 5 2 2 2.
+// Substitution points: 42 42 1488 21 21 5 2 1 2 2.
 
 const H = 42u;
 const W = 42u;
@@ -3856,6 +3867,7 @@ const HO = 21u;
 const WO = 21u;
 const K = 5u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -3877,7 +3889,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -3885,7 +3897,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -4166,7 +4178,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=21 W=21 C=2544 HO=21 WO=21 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=silu
+    `// effnet depthwise: H=21 W=21 C=2544 HO=21 WO=21 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -4223,7 +4235,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 21 21 2544 21 21 5 1 2 2.
+// Substitution points: 21 21 2544 21 21 5 1 1 2 2.
 
 const H = 21u;
 const W = 21u;
@@ -4232,6 +4244,7 @@ const HO = 21u;
 const WO = 21u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -4253,7 +4266,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -4261,7 +4274,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -4506,7 +4519,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=21 W=21 C=2544 HO=21 WO=21 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=21 W=21 C=2544 HO=21 WO=21 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -4563,7 +4576,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 21 21 2544 21 21 3 1 1 1.
+// Substitution points: 21 21 2544 21 21 3 1 1 1 1.
 
 const H = 21u;
 const W = 21u;
@@ -4572,6 +4585,7 @@ const HO = 21u;
 const WO = 21u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -4593,7 +4607,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -4601,7 +4615,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -4829,7 +4843,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=21 W=21 C=4224 HO=21 WO=21 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=21 W=21 C=4224 HO=21 WO=21 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -4886,7 +4900,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 21 21 4224 21 21 3 1 1 1.
+// Substitution points: 21 21 4224 21 21 3 1 1 1 1.
 
 const H = 21u;
 const W = 21u;
@@ -4895,6 +4909,7 @@ const HO = 21u;
 const WO = 21u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -4916,7 +4931,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -4924,7 +4939,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }

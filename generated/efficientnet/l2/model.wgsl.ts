@@ -16,7 +16,7 @@ export { metadata } from './network.js';
 /** The WGSL this model runs: 60 shaders for 438 dispatches per image (`stepShaders[i]` is dispatch i's). Activation arena 395.51 MiB (one buffer per tensor would take 6521.43 MiB); weights 1830.15 MiB in 16 buffers. */
 export const program: WgslProgram = {
   shaders: [
-    `// effnet conv2d: H=800 W=800 CIN=3 HO=400 WO=400 COUT=136 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=silu
+    `// effnet conv2d: H=800 W=800 CIN=3 HO=400 WO=400 COUT=136 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -71,7 +71,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 800 800 3 400 400 136 3 2
+// Substitution points: 800 800 3 400 400 136 3 2 1
 // 1 1 false.
 
 const H = 800u;
@@ -82,6 +82,7 @@ const WO = 400u;
 const COUT = 136u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -98,12 +99,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -121,7 +122,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   astore(P.output + p * COUT + co, y);
 }
 `,
-    `// effnet depthwise: H=400 W=400 C=136 HO=400 WO=400 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=400 W=400 C=136 HO=400 WO=400 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -178,7 +179,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 400 400 136 400 400 3 1 1 1.
+// Substitution points: 400 400 136 400 400 3 1 1 1 1.
 
 const H = 400u;
 const W = 400u;
@@ -187,6 +188,7 @@ const HO = 400u;
 const WO = 400u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -208,7 +210,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -216,7 +218,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -461,7 +463,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=400 W=400 C=72 HO=400 WO=400 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=400 W=400 C=72 HO=400 WO=400 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -518,7 +520,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 400 400 72 400 400 3 1 1 1.
+// Substitution points: 400 400 72 400 400 3 1 1 1 1.
 
 const H = 400u;
 const W = 400u;
@@ -527,6 +529,7 @@ const HO = 400u;
 const WO = 400u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -548,7 +551,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -556,7 +559,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -908,7 +911,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=400 W=400 C=432 HO=200 WO=200 K=3 STRIDE=2 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=400 W=400 C=432 HO=200 WO=200 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -965,7 +968,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 400 400 432 200 200 3 2 1 1.
+// Substitution points: 400 400 432 200 200 3 2 1 1 1.
 
 const H = 400u;
 const W = 400u;
@@ -974,6 +977,7 @@ const HO = 200u;
 const WO = 200u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -995,7 +999,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1003,7 +1007,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -1355,7 +1359,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=200 W=200 C=624 HO=200 WO=200 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=200 W=200 C=624 HO=200 WO=200 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1412,7 +1416,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 200 200 624 200 200 3 1 1 1.
+// Substitution points: 200 200 624 200 200 3 1 1 1 1.
 
 const H = 200u;
 const W = 200u;
@@ -1421,6 +1425,7 @@ const HO = 200u;
 const WO = 200u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -1442,7 +1447,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1450,7 +1455,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -1695,7 +1700,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=200 W=200 C=624 HO=100 WO=100 K=5 STRIDE=2 PAD_T=2 PAD_L=2 act=silu
+    `// effnet depthwise: H=200 W=200 C=624 HO=100 WO=100 K=5 STRIDE=2 DIL=1 PAD_T=2 PAD_L=2 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1752,7 +1757,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 200 200 624 100 100 5 2 2 2.
+// Substitution points: 200 200 624 100 100 5 2 1 2 2.
 
 const H = 200u;
 const W = 200u;
@@ -1761,6 +1766,7 @@ const HO = 100u;
 const WO = 100u;
 const K = 5u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -1782,7 +1788,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1790,7 +1796,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2071,7 +2077,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=100 W=100 C=1056 HO=100 WO=100 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=silu
+    `// effnet depthwise: H=100 W=100 C=1056 HO=100 WO=100 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2128,7 +2134,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 100 100 1056 100 100 5 1 2 2.
+// Substitution points: 100 100 1056 100 100 5 1 1 2 2.
 
 const H = 100u;
 const W = 100u;
@@ -2137,6 +2143,7 @@ const HO = 100u;
 const WO = 100u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -2158,7 +2165,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2166,7 +2173,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2411,7 +2418,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=100 W=100 C=1056 HO=50 WO=50 K=3 STRIDE=2 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=100 W=100 C=1056 HO=50 WO=50 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2468,7 +2475,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 100 100 1056 50 50 3 2 1 1.
+// Substitution points: 100 100 1056 50 50 3 2 1 1 1.
 
 const H = 100u;
 const W = 100u;
@@ -2477,6 +2484,7 @@ const HO = 50u;
 const WO = 50u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -2498,7 +2506,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2506,7 +2514,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2787,7 +2795,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=50 W=50 C=2064 HO=50 WO=50 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=50 W=50 C=2064 HO=50 WO=50 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2844,7 +2852,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 50 50 2064 50 50 3 1 1 1.
+// Substitution points: 50 50 2064 50 50 3 1 1 1 1.
 
 const H = 50u;
 const W = 50u;
@@ -2853,6 +2861,7 @@ const HO = 50u;
 const WO = 50u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -2874,7 +2883,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2882,7 +2891,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -3127,7 +3136,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=50 W=50 C=2064 HO=50 WO=50 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=silu
+    `// effnet depthwise: H=50 W=50 C=2064 HO=50 WO=50 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -3184,7 +3193,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 50 50 2064 50 50 5 1 2 2.
+// Substitution points: 50 50 2064 50 50 5 1 1 2 2.
 
 const H = 50u;
 const W = 50u;
@@ -3193,6 +3202,7 @@ const HO = 50u;
 const WO = 50u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -3214,7 +3224,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -3222,7 +3232,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -3450,7 +3460,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=50 W=50 C=2880 HO=50 WO=50 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=silu
+    `// effnet depthwise: H=50 W=50 C=2880 HO=50 WO=50 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -3507,7 +3517,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 50 50 2880 50 50 5 1 2 2.
+// Substitution points: 50 50 2880 50 50 5 1 1 2 2.
 
 const H = 50u;
 const W = 50u;
@@ -3516,6 +3526,7 @@ const HO = 50u;
 const WO = 50u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -3537,7 +3548,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -3545,7 +3556,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -3790,7 +3801,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=50 W=50 C=2880 HO=25 WO=25 K=5 STRIDE=2 PAD_T=2 PAD_L=2 act=silu
+    `// effnet depthwise: H=50 W=50 C=2880 HO=25 WO=25 K=5 STRIDE=2 DIL=1 PAD_T=2 PAD_L=2 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -3847,7 +3858,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 50 50 2880 25 25 5 2 2 2.
+// Substitution points: 50 50 2880 25 25 5 2 1 2 2.
 
 const H = 50u;
 const W = 50u;
@@ -3856,6 +3867,7 @@ const HO = 25u;
 const WO = 25u;
 const K = 5u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -3877,7 +3889,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -3885,7 +3897,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -4166,7 +4178,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=25 W=25 C=4944 HO=25 WO=25 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=silu
+    `// effnet depthwise: H=25 W=25 C=4944 HO=25 WO=25 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -4223,7 +4235,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 25 25 4944 25 25 5 1 2 2.
+// Substitution points: 25 25 4944 25 25 5 1 1 2 2.
 
 const H = 25u;
 const W = 25u;
@@ -4232,6 +4244,7 @@ const HO = 25u;
 const WO = 25u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -4253,7 +4266,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -4261,7 +4274,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -4506,7 +4519,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=25 W=25 C=4944 HO=25 WO=25 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=25 W=25 C=4944 HO=25 WO=25 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -4563,7 +4576,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 25 25 4944 25 25 3 1 1 1.
+// Substitution points: 25 25 4944 25 25 3 1 1 1 1.
 
 const H = 25u;
 const W = 25u;
@@ -4572,6 +4585,7 @@ const HO = 25u;
 const WO = 25u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -4593,7 +4607,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -4601,7 +4615,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -4829,7 +4843,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=25 W=25 C=8256 HO=25 WO=25 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=25 W=25 C=8256 HO=25 WO=25 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -4886,7 +4900,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 25 25 8256 25 25 3 1 1 1.
+// Substitution points: 25 25 8256 25 25 3 1 1 1 1.
 
 const H = 25u;
 const W = 25u;
@@ -4895,6 +4909,7 @@ const HO = 25u;
 const WO = 25u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -4916,7 +4931,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -4924,7 +4939,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }

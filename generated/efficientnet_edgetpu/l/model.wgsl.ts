@@ -16,7 +16,7 @@ export { metadata } from './network.js';
 /** The WGSL this model runs: 30 shaders for 74 dispatches per image (`stepShaders[i]` is dispatch i's). Activation arena 15.45 MiB (one buffer per tensor would take 118.13 MiB); weights 40.22 MiB in 1 buffer. */
 export const program: WgslProgram = {
   shaders: [
-    `// effnet conv2d: H=300 W=300 CIN=3 HO=150 WO=150 COUT=40 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=300 W=300 CIN=3 HO=150 WO=150 COUT=40 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -71,7 +71,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 300 300 3 150 150 40 3 2
+// Substitution points: 300 300 3 150 150 40 3 2 1
 // 1 1 false.
 
 const H = 300u;
@@ -82,6 +82,7 @@ const WO = 150u;
 const COUT = 40u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -98,12 +99,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -121,7 +122,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   astore(P.output + p * COUT + co, y);
 }
 `,
-    `// effnet conv2d: H=150 W=150 CIN=40 HO=150 WO=150 COUT=128 K=3 STRIDE=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=150 W=150 CIN=40 HO=150 WO=150 COUT=128 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -176,7 +177,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 150 150 40 150 150 128 3 1
+// Substitution points: 150 150 40 150 150 128 3 1 1
 // 1 1 false.
 
 const H = 150u;
@@ -187,6 +188,7 @@ const WO = 150u;
 const COUT = 128u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -203,12 +205,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -333,7 +335,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet conv2d: H=150 W=150 CIN=32 HO=150 WO=150 COUT=128 K=3 STRIDE=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=150 W=150 CIN=32 HO=150 WO=150 COUT=128 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -388,7 +390,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 150 150 32 150 150 128 3 1
+// Substitution points: 150 150 32 150 150 128 3 1 1
 // 1 1 false.
 
 const H = 150u;
@@ -399,6 +401,7 @@ const WO = 150u;
 const COUT = 128u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -415,12 +418,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -438,7 +441,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   astore(P.output + p * COUT + co, y);
 }
 `,
-    `// effnet conv2d: H=150 W=150 CIN=32 HO=75 WO=75 COUT=256 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=150 W=150 CIN=32 HO=75 WO=75 COUT=256 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -493,7 +496,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 150 150 32 75 75 256 3 2
+// Substitution points: 150 150 32 75 75 256 3 2 1
 // 1 1 false.
 
 const H = 150u;
@@ -504,6 +507,7 @@ const WO = 75u;
 const COUT = 256u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -520,12 +524,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -650,7 +654,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet conv2d: H=75 W=75 CIN=40 HO=75 WO=75 COUT=320 K=3 STRIDE=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=75 W=75 CIN=40 HO=75 WO=75 COUT=320 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -705,7 +709,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 75 75 40 75 75 320 3 1
+// Substitution points: 75 75 40 75 75 320 3 1 1
 // 1 1 false.
 
 const H = 75u;
@@ -716,6 +720,7 @@ const WO = 75u;
 const COUT = 320u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -732,12 +737,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -862,7 +867,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet conv2d: H=75 W=75 CIN=40 HO=38 WO=38 COUT=320 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=75 W=75 CIN=40 HO=38 WO=38 COUT=320 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -917,7 +922,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 75 75 40 38 38 320 3 2
+// Substitution points: 75 75 40 38 38 320 3 2 1
 // 1 1 false.
 
 const H = 75u;
@@ -928,6 +933,7 @@ const WO = 38u;
 const COUT = 320u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -944,12 +950,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -1074,7 +1080,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet conv2d: H=38 W=38 CIN=56 HO=38 WO=38 COUT=448 K=3 STRIDE=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=38 W=38 CIN=56 HO=38 WO=38 COUT=448 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1129,7 +1135,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 38 38 56 38 38 448 3 1
+// Substitution points: 38 38 56 38 38 448 3 1 1
 // 1 1 false.
 
 const H = 38u;
@@ -1140,6 +1146,7 @@ const WO = 38u;
 const COUT = 448u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -1156,12 +1163,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -1393,7 +1400,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=38 W=38 C=448 HO=19 WO=19 K=5 STRIDE=2 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=38 W=38 C=448 HO=19 WO=19 K=5 STRIDE=2 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1450,7 +1457,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 38 38 448 19 19 5 2 2 2.
+// Substitution points: 38 38 448 19 19 5 2 1 2 2.
 
 const H = 38u;
 const W = 38u;
@@ -1459,6 +1466,7 @@ const HO = 19u;
 const WO = 19u;
 const K = 5u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -1480,7 +1488,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1488,7 +1496,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -1716,7 +1724,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=19 W=19 C=896 HO=19 WO=19 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=19 W=19 C=896 HO=19 WO=19 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1773,7 +1781,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 19 19 896 19 19 5 1 2 2.
+// Substitution points: 19 19 896 19 19 5 1 1 2 2.
 
 const H = 19u;
 const W = 19u;
@@ -1782,6 +1790,7 @@ const HO = 19u;
 const WO = 19u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -1803,7 +1812,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1811,7 +1820,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2146,7 +2155,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=19 W=19 C=1408 HO=19 WO=19 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=19 W=19 C=1408 HO=19 WO=19 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2203,7 +2212,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 19 19 1408 19 19 5 1 2 2.
+// Substitution points: 19 19 1408 19 19 5 1 1 2 2.
 
 const H = 19u;
 const W = 19u;
@@ -2212,6 +2221,7 @@ const HO = 19u;
 const WO = 19u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -2233,7 +2243,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2241,7 +2251,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2362,7 +2372,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=19 W=19 C=1408 HO=10 WO=10 K=5 STRIDE=2 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=19 W=19 C=1408 HO=10 WO=10 K=5 STRIDE=2 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2419,7 +2429,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 19 19 1408 10 10 5 2 2 2.
+// Substitution points: 19 19 1408 10 10 5 2 1 2 2.
 
 const H = 19u;
 const W = 19u;
@@ -2428,6 +2438,7 @@ const HO = 10u;
 const WO = 10u;
 const K = 5u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -2449,7 +2460,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2457,7 +2468,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2685,7 +2696,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=10 W=10 C=1856 HO=10 WO=10 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=10 W=10 C=1856 HO=10 WO=10 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2742,7 +2753,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 10 10 1856 10 10 5 1 2 2.
+// Substitution points: 10 10 1856 10 10 5 1 1 2 2.
 
 const H = 10u;
 const W = 10u;
@@ -2751,6 +2762,7 @@ const HO = 10u;
 const WO = 10u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -2772,7 +2784,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2780,7 +2792,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }

@@ -16,7 +16,7 @@ export { metadata } from './network.js';
 /** The WGSL this model runs: 30 shaders for 66 dispatches per image (`stepShaders[i]` is dispatch i's). Activation arena 7.69 MiB (one buffer per tensor would take 55.38 MiB); weights 26.19 MiB in 1 buffer. */
 export const program: WgslProgram = {
   shaders: [
-    `// effnet conv2d: H=240 W=240 CIN=3 HO=120 WO=120 COUT=32 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=240 W=240 CIN=3 HO=120 WO=120 COUT=32 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -71,7 +71,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 240 240 3 120 120 32 3 2
+// Substitution points: 240 240 3 120 120 32 3 2 1
 // 1 1 false.
 
 const H = 240u;
@@ -82,6 +82,7 @@ const WO = 120u;
 const COUT = 32u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -98,12 +99,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -121,7 +122,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   astore(P.output + p * COUT + co, y);
 }
 `,
-    `// effnet conv2d: H=120 W=120 CIN=32 HO=120 WO=120 COUT=96 K=3 STRIDE=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=120 W=120 CIN=32 HO=120 WO=120 COUT=96 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -176,7 +177,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 120 120 32 120 120 96 3 1
+// Substitution points: 120 120 32 120 120 96 3 1 1
 // 1 1 false.
 
 const H = 120u;
@@ -187,6 +188,7 @@ const WO = 120u;
 const COUT = 96u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -203,12 +205,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -333,7 +335,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet conv2d: H=120 W=120 CIN=24 HO=120 WO=120 COUT=96 K=3 STRIDE=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=120 W=120 CIN=24 HO=120 WO=120 COUT=96 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -388,7 +390,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 120 120 24 120 120 96 3 1
+// Substitution points: 120 120 24 120 120 96 3 1 1
 // 1 1 false.
 
 const H = 120u;
@@ -399,6 +401,7 @@ const WO = 120u;
 const COUT = 96u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -415,12 +418,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -438,7 +441,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   astore(P.output + p * COUT + co, y);
 }
 `,
-    `// effnet conv2d: H=120 W=120 CIN=24 HO=60 WO=60 COUT=192 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=120 W=120 CIN=24 HO=60 WO=60 COUT=192 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -493,7 +496,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 120 120 24 60 60 192 3 2
+// Substitution points: 120 120 24 60 60 192 3 2 1
 // 1 1 false.
 
 const H = 120u;
@@ -504,6 +507,7 @@ const WO = 60u;
 const COUT = 192u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -520,12 +524,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -650,7 +654,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet conv2d: H=60 W=60 CIN=32 HO=60 WO=60 COUT=256 K=3 STRIDE=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=60 W=60 CIN=32 HO=60 WO=60 COUT=256 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -705,7 +709,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 60 60 32 60 60 256 3 1
+// Substitution points: 60 60 32 60 60 256 3 1 1
 // 1 1 false.
 
 const H = 60u;
@@ -716,6 +720,7 @@ const WO = 60u;
 const COUT = 256u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -732,12 +737,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -862,7 +867,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet conv2d: H=60 W=60 CIN=32 HO=30 WO=30 COUT=256 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=60 W=60 CIN=32 HO=30 WO=30 COUT=256 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -917,7 +922,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 60 60 32 30 30 256 3 2
+// Substitution points: 60 60 32 30 30 256 3 2 1
 // 1 1 false.
 
 const H = 60u;
@@ -928,6 +933,7 @@ const WO = 30u;
 const COUT = 256u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -944,12 +950,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -1074,7 +1080,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet conv2d: H=30 W=30 CIN=48 HO=30 WO=30 COUT=384 K=3 STRIDE=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=30 W=30 CIN=48 HO=30 WO=30 COUT=384 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1129,7 +1135,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 30 30 48 30 30 384 3 1
+// Substitution points: 30 30 48 30 30 384 3 1 1
 // 1 1 false.
 
 const H = 30u;
@@ -1140,6 +1146,7 @@ const WO = 30u;
 const COUT = 384u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -1156,12 +1163,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -1393,7 +1400,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=30 W=30 C=384 HO=15 WO=15 K=5 STRIDE=2 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=30 W=30 C=384 HO=15 WO=15 K=5 STRIDE=2 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1450,7 +1457,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 30 30 384 15 15 5 2 2 2.
+// Substitution points: 30 30 384 15 15 5 2 1 2 2.
 
 const H = 30u;
 const W = 30u;
@@ -1459,6 +1466,7 @@ const HO = 15u;
 const WO = 15u;
 const K = 5u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -1480,7 +1488,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1488,7 +1496,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -1716,7 +1724,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=15 W=15 C=768 HO=15 WO=15 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=15 W=15 C=768 HO=15 WO=15 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1773,7 +1781,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 15 15 768 15 15 5 1 2 2.
+// Substitution points: 15 15 768 15 15 5 1 1 2 2.
 
 const H = 15u;
 const W = 15u;
@@ -1782,6 +1790,7 @@ const HO = 15u;
 const WO = 15u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -1803,7 +1812,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1811,7 +1820,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2146,7 +2155,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=15 W=15 C=1152 HO=15 WO=15 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=15 W=15 C=1152 HO=15 WO=15 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2203,7 +2212,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 15 15 1152 15 15 5 1 2 2.
+// Substitution points: 15 15 1152 15 15 5 1 1 2 2.
 
 const H = 15u;
 const W = 15u;
@@ -2212,6 +2221,7 @@ const HO = 15u;
 const WO = 15u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -2233,7 +2243,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2241,7 +2251,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2362,7 +2372,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=15 W=15 C=1152 HO=8 WO=8 K=5 STRIDE=2 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=15 W=15 C=1152 HO=8 WO=8 K=5 STRIDE=2 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2419,7 +2429,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 15 15 1152 8 8 5 2 2 2.
+// Substitution points: 15 15 1152 8 8 5 2 1 2 2.
 
 const H = 15u;
 const W = 15u;
@@ -2428,6 +2438,7 @@ const HO = 8u;
 const WO = 8u;
 const K = 5u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -2449,7 +2460,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2457,7 +2468,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2685,7 +2696,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=8 W=8 C=1536 HO=8 WO=8 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=8 W=8 C=1536 HO=8 WO=8 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2742,7 +2753,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 8 8 1536 8 8 5 1 2 2.
+// Substitution points: 8 8 1536 8 8 5 1 1 2 2.
 
 const H = 8u;
 const W = 8u;
@@ -2751,6 +2762,7 @@ const HO = 8u;
 const WO = 8u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -2772,7 +2784,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2780,7 +2792,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }

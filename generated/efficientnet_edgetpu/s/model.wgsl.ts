@@ -16,7 +16,7 @@ export { metadata } from './network.js';
 /** The WGSL this model runs: 29 shaders for 51 dispatches per image (`stepShaders[i]` is dispatch i's). Activation arena 6.70 MiB (one buffer per tensor would take 33.86 MiB); weights 20.65 MiB in 1 buffer. */
 export const program: WgslProgram = {
   shaders: [
-    `// effnet conv2d: H=224 W=224 CIN=3 HO=112 WO=112 COUT=32 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=224 W=224 CIN=3 HO=112 WO=112 COUT=32 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -71,7 +71,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 224 224 3 112 112 32 3 2
+// Substitution points: 224 224 3 112 112 32 3 2 1
 // 1 1 false.
 
 const H = 224u;
@@ -82,6 +82,7 @@ const WO = 112u;
 const COUT = 32u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -98,12 +99,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -121,7 +122,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   astore(P.output + p * COUT + co, y);
 }
 `,
-    `// effnet conv2d: H=112 W=112 CIN=32 HO=112 WO=112 COUT=96 K=3 STRIDE=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=112 W=112 CIN=32 HO=112 WO=112 COUT=96 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -176,7 +177,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 112 112 32 112 112 96 3 1
+// Substitution points: 112 112 32 112 112 96 3 1 1
 // 1 1 false.
 
 const H = 112u;
@@ -187,6 +188,7 @@ const WO = 112u;
 const COUT = 96u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -203,12 +205,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -333,7 +335,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet conv2d: H=112 W=112 CIN=24 HO=56 WO=56 COUT=192 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=112 W=112 CIN=24 HO=56 WO=56 COUT=192 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -388,7 +390,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 112 112 24 56 56 192 3 2
+// Substitution points: 112 112 24 56 56 192 3 2 1
 // 1 1 false.
 
 const H = 112u;
@@ -399,6 +401,7 @@ const WO = 56u;
 const COUT = 192u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -415,12 +418,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -545,7 +548,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet conv2d: H=56 W=56 CIN=32 HO=56 WO=56 COUT=256 K=3 STRIDE=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=56 W=56 CIN=32 HO=56 WO=56 COUT=256 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -600,7 +603,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 56 56 32 56 56 256 3 1
+// Substitution points: 56 56 32 56 56 256 3 1 1
 // 1 1 false.
 
 const H = 56u;
@@ -611,6 +614,7 @@ const WO = 56u;
 const COUT = 256u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -627,12 +631,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -757,7 +761,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet conv2d: H=56 W=56 CIN=32 HO=28 WO=28 COUT=256 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=56 W=56 CIN=32 HO=28 WO=28 COUT=256 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -812,7 +816,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 56 56 32 28 28 256 3 2
+// Substitution points: 56 56 32 28 28 256 3 2 1
 // 1 1 false.
 
 const H = 56u;
@@ -823,6 +827,7 @@ const WO = 28u;
 const COUT = 256u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -839,12 +844,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -969,7 +974,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet conv2d: H=28 W=28 CIN=48 HO=28 WO=28 COUT=384 K=3 STRIDE=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
+    `// effnet conv2d: H=28 W=28 CIN=48 HO=28 WO=28 COUT=384 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1024,7 +1029,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 28 28 48 28 28 384 3 1
+// Substitution points: 28 28 48 28 28 384 3 1 1
 // 1 1 false.
 
 const H = 28u;
@@ -1035,6 +1040,7 @@ const WO = 28u;
 const COUT = 384u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -1051,12 +1057,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -1288,7 +1294,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=28 W=28 C=384 HO=14 WO=14 K=5 STRIDE=2 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=28 W=28 C=384 HO=14 WO=14 K=5 STRIDE=2 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1345,7 +1351,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 28 28 384 14 14 5 2 2 2.
+// Substitution points: 28 28 384 14 14 5 2 1 2 2.
 
 const H = 28u;
 const W = 28u;
@@ -1354,6 +1360,7 @@ const HO = 14u;
 const WO = 14u;
 const K = 5u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -1375,7 +1382,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1383,7 +1390,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -1611,7 +1618,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=14 W=14 C=768 HO=14 WO=14 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=14 W=14 C=768 HO=14 WO=14 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1668,7 +1675,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 14 14 768 14 14 5 1 2 2.
+// Substitution points: 14 14 768 14 14 5 1 1 2 2.
 
 const H = 14u;
 const W = 14u;
@@ -1677,6 +1684,7 @@ const HO = 14u;
 const WO = 14u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -1698,7 +1706,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1706,7 +1714,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2041,7 +2049,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=14 W=14 C=1152 HO=14 WO=14 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=14 W=14 C=1152 HO=14 WO=14 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2098,7 +2106,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 14 14 1152 14 14 5 1 2 2.
+// Substitution points: 14 14 1152 14 14 5 1 1 2 2.
 
 const H = 14u;
 const W = 14u;
@@ -2107,6 +2115,7 @@ const HO = 14u;
 const WO = 14u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -2128,7 +2137,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2136,7 +2145,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2257,7 +2266,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=14 W=14 C=1152 HO=7 WO=7 K=5 STRIDE=2 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=14 W=14 C=1152 HO=7 WO=7 K=5 STRIDE=2 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2314,7 +2323,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 14 14 1152 7 7 5 2 2 2.
+// Substitution points: 14 14 1152 7 7 5 2 1 2 2.
 
 const H = 14u;
 const W = 14u;
@@ -2323,6 +2332,7 @@ const HO = 7u;
 const WO = 7u;
 const K = 5u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -2344,7 +2354,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2352,7 +2362,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2580,7 +2590,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=7 W=7 C=1536 HO=7 WO=7 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=7 W=7 C=1536 HO=7 WO=7 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2637,7 +2647,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 7 7 1536 7 7 5 1 2 2.
+// Substitution points: 7 7 1536 7 7 5 1 1 2 2.
 
 const H = 7u;
 const W = 7u;
@@ -2646,6 +2656,7 @@ const HO = 7u;
 const WO = 7u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -2667,7 +2678,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2675,7 +2686,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }

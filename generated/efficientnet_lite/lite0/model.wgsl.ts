@@ -16,7 +16,7 @@ export { metadata } from './network.js';
 /** The WGSL this model runs: 34 shaders for 51 dispatches per image (`stepShaders[i]` is dispatch i's). Activation arena 6.51 MiB (one buffer per tensor would take 26.29 MiB); weights 17.67 MiB in 1 buffer. */
 export const program: WgslProgram = {
   shaders: [
-    `// effnet conv2d: H=224 W=224 CIN=3 HO=112 WO=112 COUT=32 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu6
+    `// effnet conv2d: H=224 W=224 CIN=3 HO=112 WO=112 COUT=32 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=relu6
 // effnet kernel prelude. Substitution points: clamp(x, 0.0, 6.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -71,7 +71,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 224 224 3 112 112 32 3 2
+// Substitution points: 224 224 3 112 112 32 3 2 1
 // 1 1 false.
 
 const H = 224u;
@@ -82,6 +82,7 @@ const WO = 112u;
 const COUT = 32u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -98,12 +99,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -121,7 +122,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   astore(P.output + p * COUT + co, y);
 }
 `,
-    `// effnet depthwise: H=112 W=112 C=32 HO=112 WO=112 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=relu6
+    `// effnet depthwise: H=112 W=112 C=32 HO=112 WO=112 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=relu6
 // effnet kernel prelude. Substitution points: clamp(x, 0.0, 6.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -178,7 +179,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 112 112 32 112 112 3 1 1 1.
+// Substitution points: 112 112 32 112 112 3 1 1 1 1.
 
 const H = 112u;
 const W = 112u;
@@ -187,6 +188,7 @@ const HO = 112u;
 const WO = 112u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -208,7 +210,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -216,7 +218,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -444,7 +446,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=112 W=112 C=96 HO=56 WO=56 K=3 STRIDE=2 PAD_T=1 PAD_L=1 act=relu6
+    `// effnet depthwise: H=112 W=112 C=96 HO=56 WO=56 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 act=relu6
 // effnet kernel prelude. Substitution points: clamp(x, 0.0, 6.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -501,7 +503,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 112 112 96 56 56 3 2 1 1.
+// Substitution points: 112 112 96 56 56 3 2 1 1 1.
 
 const H = 112u;
 const W = 112u;
@@ -510,6 +512,7 @@ const HO = 56u;
 const WO = 56u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -531,7 +534,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -539,7 +542,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -767,7 +770,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=56 W=56 C=144 HO=56 WO=56 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=relu6
+    `// effnet depthwise: H=56 W=56 C=144 HO=56 WO=56 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=relu6
 // effnet kernel prelude. Substitution points: clamp(x, 0.0, 6.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -824,7 +827,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 56 56 144 56 56 3 1 1 1.
+// Substitution points: 56 56 144 56 56 3 1 1 1 1.
 
 const H = 56u;
 const W = 56u;
@@ -833,6 +836,7 @@ const HO = 56u;
 const WO = 56u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -854,7 +858,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -862,7 +866,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -983,7 +987,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=56 W=56 C=144 HO=28 WO=28 K=5 STRIDE=2 PAD_T=2 PAD_L=2 act=relu6
+    `// effnet depthwise: H=56 W=56 C=144 HO=28 WO=28 K=5 STRIDE=2 DIL=1 PAD_T=2 PAD_L=2 act=relu6
 // effnet kernel prelude. Substitution points: clamp(x, 0.0, 6.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1040,7 +1044,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 56 56 144 28 28 5 2 2 2.
+// Substitution points: 56 56 144 28 28 5 2 1 2 2.
 
 const H = 56u;
 const W = 56u;
@@ -1049,6 +1053,7 @@ const HO = 28u;
 const WO = 28u;
 const K = 5u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -1070,7 +1075,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1078,7 +1083,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -1306,7 +1311,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=28 W=28 C=240 HO=28 WO=28 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=relu6
+    `// effnet depthwise: H=28 W=28 C=240 HO=28 WO=28 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=relu6
 // effnet kernel prelude. Substitution points: clamp(x, 0.0, 6.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1363,7 +1368,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 28 28 240 28 28 5 1 2 2.
+// Substitution points: 28 28 240 28 28 5 1 1 2 2.
 
 const H = 28u;
 const W = 28u;
@@ -1372,6 +1377,7 @@ const HO = 28u;
 const WO = 28u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -1393,7 +1399,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1401,7 +1407,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -1522,7 +1528,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=28 W=28 C=240 HO=14 WO=14 K=3 STRIDE=2 PAD_T=1 PAD_L=1 act=relu6
+    `// effnet depthwise: H=28 W=28 C=240 HO=14 WO=14 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 act=relu6
 // effnet kernel prelude. Substitution points: clamp(x, 0.0, 6.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1579,7 +1585,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 28 28 240 14 14 3 2 1 1.
+// Substitution points: 28 28 240 14 14 3 2 1 1 1.
 
 const H = 28u;
 const W = 28u;
@@ -1588,6 +1594,7 @@ const HO = 14u;
 const WO = 14u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -1609,7 +1616,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1617,7 +1624,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -1845,7 +1852,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=14 W=14 C=480 HO=14 WO=14 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=relu6
+    `// effnet depthwise: H=14 W=14 C=480 HO=14 WO=14 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=relu6
 // effnet kernel prelude. Substitution points: clamp(x, 0.0, 6.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1902,7 +1909,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 14 14 480 14 14 3 1 1 1.
+// Substitution points: 14 14 480 14 14 3 1 1 1 1.
 
 const H = 14u;
 const W = 14u;
@@ -1911,6 +1918,7 @@ const HO = 14u;
 const WO = 14u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -1932,7 +1940,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1940,7 +1948,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2061,7 +2069,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=14 W=14 C=480 HO=14 WO=14 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=relu6
+    `// effnet depthwise: H=14 W=14 C=480 HO=14 WO=14 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=relu6
 // effnet kernel prelude. Substitution points: clamp(x, 0.0, 6.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2118,7 +2126,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 14 14 480 14 14 5 1 2 2.
+// Substitution points: 14 14 480 14 14 5 1 1 2 2.
 
 const H = 14u;
 const W = 14u;
@@ -2127,6 +2135,7 @@ const HO = 14u;
 const WO = 14u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -2148,7 +2157,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2156,7 +2165,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2384,7 +2393,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=14 W=14 C=672 HO=14 WO=14 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=relu6
+    `// effnet depthwise: H=14 W=14 C=672 HO=14 WO=14 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=relu6
 // effnet kernel prelude. Substitution points: clamp(x, 0.0, 6.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2441,7 +2450,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 14 14 672 14 14 5 1 2 2.
+// Substitution points: 14 14 672 14 14 5 1 1 2 2.
 
 const H = 14u;
 const W = 14u;
@@ -2450,6 +2459,7 @@ const HO = 14u;
 const WO = 14u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -2471,7 +2481,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2479,7 +2489,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2600,7 +2610,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=14 W=14 C=672 HO=7 WO=7 K=5 STRIDE=2 PAD_T=2 PAD_L=2 act=relu6
+    `// effnet depthwise: H=14 W=14 C=672 HO=7 WO=7 K=5 STRIDE=2 DIL=1 PAD_T=2 PAD_L=2 act=relu6
 // effnet kernel prelude. Substitution points: clamp(x, 0.0, 6.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2657,7 +2667,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 14 14 672 7 7 5 2 2 2.
+// Substitution points: 14 14 672 7 7 5 2 1 2 2.
 
 const H = 14u;
 const W = 14u;
@@ -2666,6 +2676,7 @@ const HO = 7u;
 const WO = 7u;
 const K = 5u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -2687,7 +2698,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2695,7 +2706,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2923,7 +2934,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=7 W=7 C=1152 HO=7 WO=7 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=relu6
+    `// effnet depthwise: H=7 W=7 C=1152 HO=7 WO=7 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=relu6
 // effnet kernel prelude. Substitution points: clamp(x, 0.0, 6.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2980,7 +2991,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 7 7 1152 7 7 5 1 2 2.
+// Substitution points: 7 7 1152 7 7 5 1 1 2 2.
 
 const H = 7u;
 const W = 7u;
@@ -2989,6 +3000,7 @@ const HO = 7u;
 const WO = 7u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -3010,7 +3022,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -3018,7 +3030,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -3139,7 +3151,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=7 W=7 C=1152 HO=7 WO=7 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=relu6
+    `// effnet depthwise: H=7 W=7 C=1152 HO=7 WO=7 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=relu6
 // effnet kernel prelude. Substitution points: clamp(x, 0.0, 6.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -3196,7 +3208,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 7 7 1152 7 7 3 1 1 1.
+// Substitution points: 7 7 1152 7 7 3 1 1 1 1.
 
 const H = 7u;
 const W = 7u;
@@ -3205,6 +3217,7 @@ const HO = 7u;
 const WO = 7u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -3226,7 +3239,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -3234,7 +3247,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }

@@ -16,7 +16,7 @@ export { metadata } from './network.js';
 /** The WGSL this model runs: 41 shaders for 172 dispatches per image (`stepShaders[i]` is dispatch i's). Activation arena 10.13 MiB (one buffer per tensor would take 138.25 MiB); weights 81.56 MiB in 1 buffer. */
 export const program: WgslProgram = {
   shaders: [
-    `// effnet conv2d: H=384 W=384 CIN=3 HO=192 WO=192 COUT=24 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=silu
+    `// effnet conv2d: H=384 W=384 CIN=3 HO=192 WO=192 COUT=24 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -71,7 +71,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 384 384 3 192 192 24 3 2
+// Substitution points: 384 384 3 192 192 24 3 2 1
 // 1 1 false.
 
 const H = 384u;
@@ -82,6 +82,7 @@ const WO = 192u;
 const COUT = 24u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -98,12 +99,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -121,7 +122,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   astore(P.output + p * COUT + co, y);
 }
 `,
-    `// effnet conv2d: H=192 W=192 CIN=24 HO=192 WO=192 COUT=24 K=3 STRIDE=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=true act=silu
+    `// effnet conv2d: H=192 W=192 CIN=24 HO=192 WO=192 COUT=24 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=true act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -176,7 +177,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 192 192 24 192 192 24 3 1
+// Substitution points: 192 192 24 192 192 24 3 1 1
 // 1 1 true.
 
 const H = 192u;
@@ -187,6 +188,7 @@ const WO = 192u;
 const COUT = 24u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = true;
@@ -203,12 +205,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -226,7 +228,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   astore(P.output + p * COUT + co, y);
 }
 `,
-    `// effnet conv2d: H=192 W=192 CIN=24 HO=96 WO=96 COUT=96 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=silu
+    `// effnet conv2d: H=192 W=192 CIN=24 HO=96 WO=96 COUT=96 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -281,7 +283,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 192 192 24 96 96 96 3 2
+// Substitution points: 192 192 24 96 96 96 3 2 1
 // 1 1 false.
 
 const H = 192u;
@@ -292,6 +294,7 @@ const WO = 96u;
 const COUT = 96u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -308,12 +311,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -438,7 +441,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet conv2d: H=96 W=96 CIN=48 HO=96 WO=96 COUT=192 K=3 STRIDE=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=silu
+    `// effnet conv2d: H=96 W=96 CIN=48 HO=96 WO=96 COUT=192 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -493,7 +496,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 96 96 48 96 96 192 3 1
+// Substitution points: 96 96 48 96 96 192 3 1 1
 // 1 1 false.
 
 const H = 96u;
@@ -504,6 +507,7 @@ const WO = 96u;
 const COUT = 192u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -520,12 +524,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -650,7 +654,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet conv2d: H=96 W=96 CIN=48 HO=48 WO=48 COUT=192 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=silu
+    `// effnet conv2d: H=96 W=96 CIN=48 HO=48 WO=48 COUT=192 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -705,7 +709,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 96 96 48 48 48 192 3 2
+// Substitution points: 96 96 48 48 48 192 3 2 1
 // 1 1 false.
 
 const H = 96u;
@@ -716,6 +720,7 @@ const WO = 48u;
 const COUT = 192u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -732,12 +737,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -862,7 +867,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet conv2d: H=48 W=48 CIN=64 HO=48 WO=48 COUT=256 K=3 STRIDE=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=silu
+    `// effnet conv2d: H=48 W=48 CIN=64 HO=48 WO=48 COUT=256 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -917,7 +922,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 48 48 64 48 48 256 3 1
+// Substitution points: 48 48 64 48 48 256 3 1 1
 // 1 1 false.
 
 const H = 48u;
@@ -928,6 +933,7 @@ const WO = 48u;
 const COUT = 256u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -944,12 +950,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -1181,7 +1187,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=48 W=48 C=256 HO=24 WO=24 K=3 STRIDE=2 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=48 W=48 C=256 HO=24 WO=24 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1238,7 +1244,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 48 48 256 24 24 3 2 1 1.
+// Substitution points: 48 48 256 24 24 3 2 1 1 1.
 
 const H = 48u;
 const W = 48u;
@@ -1247,6 +1253,7 @@ const HO = 24u;
 const WO = 24u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -1268,7 +1275,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1276,7 +1283,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -1628,7 +1635,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=24 W=24 C=512 HO=24 WO=24 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=24 W=24 C=512 HO=24 WO=24 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1685,7 +1692,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 24 24 512 24 24 3 1 1 1.
+// Substitution points: 24 24 512 24 24 3 1 1 1 1.
 
 const H = 24u;
 const W = 24u;
@@ -1694,6 +1701,7 @@ const HO = 24u;
 const WO = 24u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -1715,7 +1723,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1723,7 +1731,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2075,7 +2083,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=24 W=24 C=768 HO=24 WO=24 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=24 W=24 C=768 HO=24 WO=24 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2132,7 +2140,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 24 24 768 24 24 3 1 1 1.
+// Substitution points: 24 24 768 24 24 3 1 1 1 1.
 
 const H = 24u;
 const W = 24u;
@@ -2141,6 +2149,7 @@ const HO = 24u;
 const WO = 24u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -2162,7 +2171,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2170,7 +2179,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2522,7 +2531,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=24 W=24 C=960 HO=24 WO=24 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=24 W=24 C=960 HO=24 WO=24 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2579,7 +2588,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 24 24 960 24 24 3 1 1 1.
+// Substitution points: 24 24 960 24 24 3 1 1 1 1.
 
 const H = 24u;
 const W = 24u;
@@ -2588,6 +2597,7 @@ const HO = 24u;
 const WO = 24u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -2609,7 +2619,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2617,7 +2627,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2862,7 +2872,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=24 W=24 C=960 HO=12 WO=12 K=3 STRIDE=2 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=24 W=24 C=960 HO=12 WO=12 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2919,7 +2929,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 24 24 960 12 12 3 2 1 1.
+// Substitution points: 24 24 960 12 12 3 2 1 1 1.
 
 const H = 24u;
 const W = 24u;
@@ -2928,6 +2938,7 @@ const HO = 12u;
 const WO = 12u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -2949,7 +2960,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2957,7 +2968,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -3238,7 +3249,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=12 W=12 C=1536 HO=12 WO=12 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=silu
+    `// effnet depthwise: H=12 W=12 C=1536 HO=12 WO=12 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=silu
 // effnet kernel prelude. Substitution points: x / (1.0 + exp(-x)) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -3295,7 +3306,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 12 12 1536 12 12 3 1 1 1.
+// Substitution points: 12 12 1536 12 12 3 1 1 1 1.
 
 const H = 12u;
 const W = 12u;
@@ -3304,6 +3315,7 @@ const HO = 12u;
 const WO = 12u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -3325,7 +3337,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -3333,7 +3345,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }

@@ -16,7 +16,7 @@ export { metadata } from './network.js';
 /** The WGSL this model runs: 47 shaders for 65 dispatches per image (`stepShaders[i]` is dispatch i's). Activation arena 5.93 MiB (one buffer per tensor would take 17.40 MiB); weights 20.87 MiB in 1 buffer. */
 export const program: WgslProgram = {
   shaders: [
-    `// effnet conv2d: H=224 W=224 CIN=3 HO=112 WO=112 COUT=16 K=3 STRIDE=2 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=hardswish
+    `// effnet conv2d: H=224 W=224 CIN=3 HO=112 WO=112 COUT=16 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 HAS_RESIDUAL=false act=hardswish
 // effnet kernel prelude. Substitution points: x * clamp(x + 3.0, 0.0, 6.0) / 6.0 (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -71,7 +71,7 @@ fn vact(v: VT) -> VT {
 }
 
 // Full k×k convolution, groups 1, NHWC; weights HWIO [K][K][CIN][COUT], BatchNorm folded.
-// Substitution points: 224 224 3 112 112 16 3 2
+// Substitution points: 224 224 3 112 112 16 3 2 1
 // 1 1 false.
 
 const H = 224u;
@@ -82,6 +82,7 @@ const WO = 112u;
 const COUT = 16u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const HAS_RESIDUAL = false;
@@ -98,12 +99,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let oy = p / WO;
   var acc = wload(P.bias + co);
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
     for (var kx = 0u; kx < K; kx++) {
-      let ix = i32(ox * STRIDE + kx) - PAD_L;
+      let ix = i32(ox * STRIDE + kx * DIL) - PAD_L;
       if (ix < 0 || ix >= i32(W)) {
         continue;
       }
@@ -121,7 +122,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   astore(P.output + p * COUT + co, y);
 }
 `,
-    `// effnet depthwise: H=112 W=112 C=16 HO=112 WO=112 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=relu
+    `// effnet depthwise: H=112 W=112 C=16 HO=112 WO=112 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -178,7 +179,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 112 112 16 112 112 3 1 1 1.
+// Substitution points: 112 112 16 112 112 3 1 1 1 1.
 
 const H = 112u;
 const W = 112u;
@@ -187,6 +188,7 @@ const HO = 112u;
 const WO = 112u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -208,7 +210,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -216,7 +218,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -444,7 +446,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=112 W=112 C=64 HO=56 WO=56 K=3 STRIDE=2 PAD_T=1 PAD_L=1 act=relu
+    `// effnet depthwise: H=112 W=112 C=64 HO=56 WO=56 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -501,7 +503,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 112 112 64 56 56 3 2 1 1.
+// Substitution points: 112 112 64 56 56 3 2 1 1 1.
 
 const H = 112u;
 const W = 112u;
@@ -510,6 +512,7 @@ const HO = 56u;
 const WO = 56u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -531,7 +534,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -539,7 +542,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -767,7 +770,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=56 W=56 C=72 HO=56 WO=56 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=relu
+    `// effnet depthwise: H=56 W=56 C=72 HO=56 WO=56 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -824,7 +827,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 56 56 72 56 56 3 1 1 1.
+// Substitution points: 56 56 72 56 56 3 1 1 1 1.
 
 const H = 56u;
 const W = 56u;
@@ -833,6 +836,7 @@ const HO = 56u;
 const WO = 56u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -854,7 +858,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -862,7 +866,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -983,7 +987,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=56 W=56 C=72 HO=28 WO=28 K=5 STRIDE=2 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=56 W=56 C=72 HO=28 WO=28 K=5 STRIDE=2 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1040,7 +1044,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 56 56 72 28 28 5 2 2 2.
+// Substitution points: 56 56 72 28 28 5 2 1 2 2.
 
 const H = 56u;
 const W = 56u;
@@ -1049,6 +1053,7 @@ const HO = 28u;
 const WO = 28u;
 const K = 5u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -1070,7 +1075,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1078,7 +1083,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -1430,7 +1435,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=28 W=28 C=120 HO=28 WO=28 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=relu
+    `// effnet depthwise: H=28 W=28 C=120 HO=28 WO=28 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=relu
 // effnet kernel prelude. Substitution points: max(x, 0.0) (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1487,7 +1492,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 28 28 120 28 28 5 1 2 2.
+// Substitution points: 28 28 120 28 28 5 1 1 2 2.
 
 const H = 28u;
 const W = 28u;
@@ -1496,6 +1501,7 @@ const HO = 28u;
 const WO = 28u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -1517,7 +1523,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1525,7 +1531,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -1877,7 +1883,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=28 W=28 C=240 HO=14 WO=14 K=3 STRIDE=2 PAD_T=1 PAD_L=1 act=hardswish
+    `// effnet depthwise: H=28 W=28 C=240 HO=14 WO=14 K=3 STRIDE=2 DIL=1 PAD_T=1 PAD_L=1 act=hardswish
 // effnet kernel prelude. Substitution points: x * clamp(x + 3.0, 0.0, 6.0) / 6.0 (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -1934,7 +1940,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 28 28 240 14 14 3 2 1 1.
+// Substitution points: 28 28 240 14 14 3 2 1 1 1.
 
 const H = 28u;
 const W = 28u;
@@ -1943,6 +1949,7 @@ const HO = 14u;
 const WO = 14u;
 const K = 3u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -1964,7 +1971,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -1972,7 +1979,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2200,7 +2207,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=14 W=14 C=200 HO=14 WO=14 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=hardswish
+    `// effnet depthwise: H=14 W=14 C=200 HO=14 WO=14 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=hardswish
 // effnet kernel prelude. Substitution points: x * clamp(x + 3.0, 0.0, 6.0) / 6.0 (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2257,7 +2264,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 14 14 200 14 14 3 1 1 1.
+// Substitution points: 14 14 200 14 14 3 1 1 1 1.
 
 const H = 14u;
 const W = 14u;
@@ -2266,6 +2273,7 @@ const HO = 14u;
 const WO = 14u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -2287,7 +2295,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2295,7 +2303,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2523,7 +2531,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=14 W=14 C=184 HO=14 WO=14 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=hardswish
+    `// effnet depthwise: H=14 W=14 C=184 HO=14 WO=14 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=hardswish
 // effnet kernel prelude. Substitution points: x * clamp(x + 3.0, 0.0, 6.0) / 6.0 (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2580,7 +2588,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 14 14 184 14 14 3 1 1 1.
+// Substitution points: 14 14 184 14 14 3 1 1 1 1.
 
 const H = 14u;
 const W = 14u;
@@ -2589,6 +2597,7 @@ const HO = 14u;
 const WO = 14u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -2610,7 +2619,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2618,7 +2627,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -2846,7 +2855,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=14 W=14 C=480 HO=14 WO=14 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=hardswish
+    `// effnet depthwise: H=14 W=14 C=480 HO=14 WO=14 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=hardswish
 // effnet kernel prelude. Substitution points: x * clamp(x + 3.0, 0.0, 6.0) / 6.0 (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -2903,7 +2912,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 14 14 480 14 14 3 1 1 1.
+// Substitution points: 14 14 480 14 14 3 1 1 1 1.
 
 const H = 14u;
 const W = 14u;
@@ -2912,6 +2921,7 @@ const HO = 14u;
 const WO = 14u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -2933,7 +2943,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -2941,7 +2951,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -3293,7 +3303,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=14 W=14 C=672 HO=14 WO=14 K=3 STRIDE=1 PAD_T=1 PAD_L=1 act=hardswish
+    `// effnet depthwise: H=14 W=14 C=672 HO=14 WO=14 K=3 STRIDE=1 DIL=1 PAD_T=1 PAD_L=1 act=hardswish
 // effnet kernel prelude. Substitution points: x * clamp(x + 3.0, 0.0, 6.0) / 6.0 (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -3350,7 +3360,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 14 14 672 14 14 3 1 1 1.
+// Substitution points: 14 14 672 14 14 3 1 1 1 1.
 
 const H = 14u;
 const W = 14u;
@@ -3359,6 +3369,7 @@ const HO = 14u;
 const WO = 14u;
 const K = 3u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 1;
 const PAD_L = 1;
 const TX = 4u;
@@ -3380,7 +3391,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -3388,7 +3399,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -3633,7 +3644,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=14 W=14 C=672 HO=7 WO=7 K=5 STRIDE=2 PAD_T=2 PAD_L=2 act=hardswish
+    `// effnet depthwise: H=14 W=14 C=672 HO=7 WO=7 K=5 STRIDE=2 DIL=1 PAD_T=2 PAD_L=2 act=hardswish
 // effnet kernel prelude. Substitution points: x * clamp(x + 3.0, 0.0, 6.0) / 6.0 (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -3690,7 +3701,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 14 14 672 7 7 5 2 2 2.
+// Substitution points: 14 14 672 7 7 5 2 1 2 2.
 
 const H = 14u;
 const W = 14u;
@@ -3699,6 +3710,7 @@ const HO = 7u;
 const WO = 7u;
 const K = 5u;
 const STRIDE = 2u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -3720,7 +3732,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -3728,7 +3740,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
@@ -4009,7 +4021,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 }
 `,
-    `// effnet depthwise: H=7 W=7 C=960 HO=7 WO=7 K=5 STRIDE=1 PAD_T=2 PAD_L=2 act=hardswish
+    `// effnet depthwise: H=7 W=7 C=960 HO=7 WO=7 K=5 STRIDE=1 DIL=1 PAD_T=2 PAD_L=2 act=hardswish
 // effnet kernel prelude. Substitution points: x * clamp(x + 3.0, 0.0, 6.0) / 6.0 (an expression in x: f32).
 
 // Where this dispatch's tensors start, in floats: in the arena (input, output,
@@ -4066,7 +4078,7 @@ fn vact(v: VT) -> VT {
 // Depthwise k×k convolution, NHWC; weights [K][K][C], BatchNorm folded. Each invocation
 // computes TX = 4 horizontally adjacent output pixels × V channels, so each weight is
 // loaded once for all four.
-// Substitution points: 7 7 960 7 7 5 1 2 2.
+// Substitution points: 7 7 960 7 7 5 1 1 2 2.
 
 const H = 7u;
 const W = 7u;
@@ -4075,6 +4087,7 @@ const HO = 7u;
 const WO = 7u;
 const K = 5u;
 const STRIDE = 1u;
+const DIL = 1u;
 const PAD_T = 2;
 const PAD_L = 2;
 const TX = 4u;
@@ -4096,7 +4109,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     acc[j] = bias;
   }
   for (var ky = 0u; ky < K; ky++) {
-    let iy = i32(oy * STRIDE + ky) - PAD_T;
+    let iy = i32(oy * STRIDE + ky * DIL) - PAD_T;
     if (iy < 0 || iy >= i32(H)) {
       continue;
     }
@@ -4104,7 +4117,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var kx = 0u; kx < K; kx++) {
       let w = wload(P.weights + (ky * K + kx) * C + c);
       for (var j = 0u; j < TX; j++) {
-        let ix = i32((ox0 + j) * STRIDE + kx) - PAD_L;
+        let ix = i32((ox0 + j) * STRIDE + kx * DIL) - PAD_L;
         if (ix >= 0 && ix < i32(W)) {
           acc[j] += aload(row + u32(ix) * C) * w;
         }
