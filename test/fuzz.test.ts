@@ -104,7 +104,9 @@ function checkGraph(g: VariantGraph): void {
   for (const stage of g.stages) {
     const s = `${v} stage ${stage.index}`;
     if (!sameShape(stage.inShape, prev)) fail(`${s}: input ${show(stage.inShape)} ≠ previous output ${show(prev)}`);
-    if (stage.blocks.length !== stage.config.repeats || stage.blocks.length < 1) fail(`${s}: ${stage.blocks.length} blocks for ${stage.config.repeats} repeats`);
+    // A stage's `then` lines add their blocks to it.
+    const repeats = stage.segments.reduce((n, c) => n + c.repeats, 0);
+    if (stage.blocks.length !== repeats || stage.blocks.length < 1) fail(`${s}: ${stage.blocks.length} blocks for ${repeats} repeats`);
     for (const block of stage.blocks) {
       const b = `${v} ${block.name}`;
       if (!sameShape(block.inShape, prev)) fail(`${b}: input ${show(block.inShape)} ≠ previous output ${show(prev)}`);
