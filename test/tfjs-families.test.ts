@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileFile } from '../src/compile/compile.js';
 import { modelNetwork, modelSpec } from '../src/graph/model-spec.js';
-import { executedKernelFloats, layerSpecs, type Network } from '../src/runtime/spec.js';
+import { executedKernelFloats, isDepthwise, layerSpecs, type Network } from '../src/runtime/spec.js';
 import { randomCheckpoint } from '../src/weights/random.js';
 import { graphOf, importGenerated, maxAbsDiff, root, tf, useBackend } from './support/tfjs.js';
 
@@ -24,7 +24,7 @@ function embeddingZeros(network: Network): number {
   for (const l of layerSpecs(network)) {
     if (l.kind !== 'conv') continue;
     const s = l.spec;
-    const depthwise = s.groups > 1 && s.groups === s.in && s.groups === s.out;
+    const depthwise = isDepthwise(s);
     const written = s.splits
       ? s.splits.reduce((n, p) => n + p.out * (depthwise ? 1 : p.in) * p.kernel * p.kernel, 0)
       : (s.out * s.in * s.kernel * s.kernel) / s.groups;

@@ -1,7 +1,7 @@
 import type { BlockKind } from './kind.js';
 
-export const conv: BlockKind = {
-  name: 'conv',
+export const conv = {
+  name: 'conv' as const,
   aliases: ['cn'],
   doc: 'One k×k conv in→C with the stride + act (timm `ConvBnAct`); a layer, not a residual block, unless `skip on`.',
   takes: ['groups', 'group_size', 'dilation'],
@@ -13,4 +13,4 @@ export const conv: BlockKind = {
     make.conv('conv', c.channels, { kernels: c.kernels, stride: b.stride, act: c.act, spatial: true });
   },
   timm: () => ['conv', 'bn1'],
-};
+} satisfies BlockKind;

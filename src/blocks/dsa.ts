@@ -1,7 +1,7 @@
 import type { BlockKind } from './kind.js';
 
-export const dsa: BlockKind = {
-  name: 'dsa',
+export const dsa = {
+  name: 'dsa' as const,
   aliases: [],
   doc: "MobileNetV1's depthwise separable block (timm `dsa`: `DepthwiseSeparableConv` with `pw_act`): k×k depthwise conv with the stride + act, SE (if `se`), 1×1 pointwise conv in→C **with** the activation; no residual unless `skip on`.",
   takes: ['se', 'groups', 'group_size', 'dilation', 'project_split'],
@@ -15,4 +15,4 @@ export const dsa: BlockKind = {
     make.conv('project', c.channels, { kernels: [1], act: c.act, split: c.projectSplit });
   },
   timm: (role) => (role === 'depthwise' ? ['conv_dw', 'bn1'] : ['conv_pw', 'bn2']),
-};
+} satisfies BlockKind;

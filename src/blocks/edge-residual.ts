@@ -1,7 +1,7 @@
 import { checkExpansion, type BlockKind } from './kind.js';
 
-export const edgeResidual: BlockKind = {
-  name: 'edge_residual',
+export const edgeResidual = {
+  name: 'edge_residual' as const,
   aliases: ['er'],
   doc: 'Edge residual (EfficientNet-EdgeTPU, timm `EdgeResidual`): k×k conv in→mid with the stride + act, SE (if `se`), 1×1 project conv mid→C without activation; two convolutions even at `e1`.',
   takes: ['e', 'mid', 'expand_from', 'se', 'groups', 'group_size', 'dilation', 'project_split'],
@@ -16,4 +16,4 @@ export const edgeResidual: BlockKind = {
     make.conv('project', c.channels, { kernels: [1], act: 'identity', split: c.projectSplit });
   },
   timm: (role) => (role === 'project' ? ['conv_pwl', 'bn2'] : ['conv_exp', 'bn1']),
-};
+} satisfies BlockKind;

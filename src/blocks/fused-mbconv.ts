@@ -1,7 +1,7 @@
 import { checkExpansion, type BlockKind } from './kind.js';
 
-export const fusedMbconv: BlockKind = {
-  name: 'fused_mbconv',
+export const fusedMbconv = {
+  name: 'fused_mbconv' as const,
   aliases: ['fused'],
   doc: 'Fused-MBConv (EfficientNetV2, torchvision `FusedMBConv`): with `e1` and no `mid`, one k×k conv in→C with the stride + act (then SE if `se`); otherwise a k×k conv in→mid with the stride + act, SE (if `se`), 1×1 project conv mid→C without activation.',
   takes: ['e', 'mid', 'expand_from', 'se', 'groups', 'group_size', 'dilation', 'project_split'],
@@ -24,4 +24,4 @@ export const fusedMbconv: BlockKind = {
   },
   // EdgeResidual's expansion, or a collapsed fused block (timm ConvBnAct).
   timm: (role, roles) => (role === 'project' ? ['conv_pwl', 'bn2'] : roles.has('project') ? ['conv_exp', 'bn1'] : ['conv', 'bn1']),
-};
+} satisfies BlockKind;

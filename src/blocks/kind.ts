@@ -1,6 +1,6 @@
 import type { Range } from '../diagnostics/diagnostic.js';
 import type { Activation, SkipMode } from '../ir/ir.js';
-import type { AttributeKey, StageAttributes } from './attributes.js';
+import type { AttributeKey } from './attributes.js';
 
 // What one block kind is: the attributes it takes, how its stage line is
 // checked, the layers one block of it holds, and the names timm gives them.
@@ -63,8 +63,6 @@ export interface LayerMaker {
 }
 
 export interface AttributeCheck {
-  /** The attributes given, read and valid. */
-  got: Partial<StageAttributes>;
   /** Where each written attribute stands (valid or not). */
   at(key: AttributeKey): Range | undefined;
   /** Whether the line is free of unknown attributes (so "missing …" is not a follow-on). */

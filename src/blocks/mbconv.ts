@@ -1,7 +1,7 @@
 import { checkExpansion, type BlockKind } from './kind.js';
 
-export const mbconv: BlockKind = {
-  name: 'mbconv',
+export const mbconv = {
+  name: 'mbconv' as const,
   aliases: ['ir'],
   doc: 'Inverted residual (MBConv, torchvision `MBConv` / MobileNet `InvertedResidual`, timm `InvertedResidual`): 1×1 expand conv in→mid + act (left out when mid = in, e.g. `e1`), k×k depthwise conv with the stride + act, SE (if `se`), 1×1 project conv mid→C without activation.',
   takes: ['e', 'mid', 'expand_from', 'keep_expand', 'se', 'groups', 'group_size', 'dilation', 'expand_split', 'project_split'],
@@ -23,4 +23,4 @@ export const mbconv: BlockKind = {
     if (role === 'depthwise') return ['conv_dw', expanded ? 'bn2' : 'bn1'];
     return expanded ? ['conv_pwl', 'bn3'] : ['conv_pw', 'bn2'];
   },
-};
+} satisfies BlockKind;

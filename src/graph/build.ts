@@ -217,15 +217,20 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
   const stemChannels = scaleChannels(stemIR.channels, net, v.width, stemIR.fixedWidth, stemIR.growOnly);
   const scaled = net.stages.map((s) => scaleStage(s, net, v));
   // Stage number (1-based) and block offset of each stage line: `then` lines continue a stage.
-  for (const line of segmentedStages(net.stages)) distributeRepeats(line.map((i) => scaled[i]!), line.map((i) => net.stages[i]!), v.depth, net);
+  const grouped = segmentedStages(net.stages);
+  // Stage number (1-based) and first block index of each stage line.
   const stageOf: number[] = [];
   const offsetOf: number[] = [];
-  for (const [i, s] of net.stages.entries()) {
-    const continues = s.continues && i > 0;
-    stageOf.push(continues ? stageOf[i - 1]! : (stageOf[i - 1] ?? 0) + 1);
-    offsetOf.push(continues ? offsetOf[i - 1]! + scaled[i - 1]!.repeats : 0);
+  for (const [g, lines] of grouped.entries()) {
+    distributeRepeats(lines.map((i) => scaled[i]!), lines.map((i) => net.stages[i]!), v.depth, net);
+    let offset = 0;
+    for (const i of lines) {
+      stageOf[i] = g + 1;
+      offsetOf[i] = offset;
+      offset += scaled[i]!.repeats;
+    }
   }
-  const stageCount = stageOf.at(-1) ?? 0;
+  const stageCount = grouped.length;
 
   const totalStride = stemIR.stride * scaled.reduce((p, s) => p * s.stride, 1) * (net.head?.stride ?? 1);
   if (v.resolution < totalStride) {

@@ -69,7 +69,7 @@ function lowerConv(s: Statement & { attributes: Option[] }, defaults: { kernel: 
         conv.stride = ATTRIBUTES.s.read(o, sink) ?? conv.stride;
         break;
       case 'c':
-        conv.channels = readNumber(o.value, positiveInt('channels', 'E024'), sink);
+        conv.channels = ATTRIBUTES.c.read(o, sink);
         break;
       case 'act':
         conv.act = readActivation(o, sink) ?? null;
@@ -106,13 +106,14 @@ function lowerStage(s: Statement & { kind: 'stage' }, sink: DiagnosticSink): Sta
   const written = new Map<AttributeKey, Range>();
   let ok = block !== undefined;
   for (const o of s.attributes) {
-    if (o.key === 'grow_only') {
-      sink.error('E015', o.range, '`grow_only` does not apply to a stage', '`grow_only` applies to the stem and the head');
+    if (o.key.startsWith('?')) {
+      unknownAttribute(o, sink);
       ok = false;
       continue;
     }
-    if (o.key.startsWith('?') || !isAttributeKey(o.key)) {
-      unknownAttribute(o, sink);
+    // A word the parser knows as an attribute of the stem and head (`grow_only`).
+    if (!isAttributeKey(o.key)) {
+      sink.error('E015', o.range, `\`${o.key}\` does not apply to a stage`, `\`${o.key}\` applies to the stem and the head`);
       ok = false;
       continue;
     }
@@ -146,7 +147,7 @@ function lowerStage(s: Statement & { kind: 'stage' }, sink: DiagnosticSink): Sta
     sink.error('E027', written.get('dilation')!, 'a dilated convolution with stride 2', 'dilation replaces the stride: use `s1` with `dilation`, or `output_stride` to turn strides into dilation');
     ok = false;
   }
-  const check = kind.check?.({ got, at: (k) => written.get(k), complete, keywordRange: s.keywordRange, error: (code, at, message, hint) => sink.error(code, at, message, hint) });
+  const check = kind.check?.({ at: (k) => written.get(k), complete, keywordRange: s.keywordRange, error: (code, at, message, hint) => sink.error(code, at, message, hint) });
   if (check === false) ok = false;
   if (!ok || got.k === undefined || got.c === undefined) return undefined;
   return {

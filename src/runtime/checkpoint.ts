@@ -1,5 +1,5 @@
 import { quote, WeightsError, type SafetensorsFile } from './safetensors.js';
-import type { LayerSpec } from './spec.js';
+import { isDepthwise, type LayerSpec } from './spec.js';
 
 // Which checkpoint tensor feeds which slot of which layer, in torchvision's
 // naming (the layer names themselves) or timm's, and the binding of a
@@ -57,9 +57,8 @@ export function checkpointTensors(layers: readonly LayerSpec[], layout: Layout):
     switch (l.kind) {
       case 'conv': {
         const s = l.spec;
-        const depthwise = s.groups > 1 && s.groups === s.in;
         const kernels = s.splits
-          ? s.splits.map((p, i) => t(`${a}.${i}.weight`, [p.out, depthwise ? 1 : p.in, p.kernel, p.kernel], `conv.split.${i}`))
+          ? s.splits.map((p, i) => t(`${a}.${i}.weight`, [p.out, isDepthwise(s) ? 1 : p.in, p.kernel, p.kernel], `conv.split.${i}`))
           : [t(`${a}.weight`, [s.out, s.in / s.groups, s.kernel, s.kernel], 'conv.weight')];
         return [
           ...kernels,
