@@ -5,7 +5,7 @@ import { compileFile } from '../src/compile/compile.js';
 import { tfjsRuntime, type Tf } from '../src/runtime/tfjs.js';
 import { importTfjsModel } from '../src/tfjs/load.js';
 import { dawnDevice } from '../src/wgsl/dawn.js';
-import { importWgslModel } from '../src/wgsl/load.js';
+import { classifierModule, importWgslModel } from '../src/wgsl/load.js';
 
 // The generated WGSL b0 @224, batch 1, against @tensorflow/tfjs-backend-webgpu
 // running the generated tfjs inference on the same Dawn adapter (OpenGL ES on
@@ -22,7 +22,7 @@ export async function benchWgsl(runs: number) {
   const g = compileFile(join('specs', 'efficientnet.effnet'), { variants: ['b0'] }).graphs[0]!;
   const bytes = readFileSync(join('test', 'fixtures', 'b0', 'weights.safetensors'));
   const wgsl = await importWgslModel(g, 'specs/efficientnet.effnet');
-  const model = await wgsl.createModel(device, wgsl.loadWeights(bytes));
+  const model = await classifierModule(wgsl).createModel(device, wgsl.loadWeights(bytes));
   const input = new Float32Array(224 * 224 * 3).map((_, i) => Math.sin(i));
 
   // tfjs-backend-webgpu finds WebGPU through navigator.gpu; the adapter must be the compatibility-level one.

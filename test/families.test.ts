@@ -49,7 +49,7 @@ function graph(spec: string, variant: string): VariantGraph {
 }
 
 function totals(g: VariantGraph): { params: number; bnBuffers: number; macs: number } {
-  const layers = [g.stem, ...g.stages.flatMap((s) => s.blocks.flatMap((b) => b.layers)), g.head, g.classifier.hidden, g.classifier.linear];
+  const layers = [g.stem, ...g.stages.flatMap((s) => s.blocks.flatMap((b) => b.layers)), g.head, g.classifier!.hidden, g.classifier!.linear];
   const t = { params: 0, bnBuffers: 0, macs: 0 };
   for (const l of layers) {
     if (!l) continue;
@@ -125,7 +125,7 @@ describe('torchvision reference models', () => {
       });
 
       it('has torchvision’s classifier', () => {
-        const c = graph(m.spec, m.variant).classifier;
+        const c = graph(m.spec, m.variant).classifier!;
         const linears = ref.classifier.filter((l) => l.type === 'Linear');
         const dropout = ref.classifier.find((l) => l.type === 'Dropout');
         expect(c.dropout).toBe(dropout?.p ?? 0);

@@ -3,9 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFile } from '../src/compile/compile.js';
-import { analyzeVariant } from '../src/cost/cost.js';
-import { DiagnosticSink, hasErrors } from '../src/diagnostics/diagnostic.js';
-import { buildVariant } from '../src/graph/build.js';
+import { modelMetadata } from '../src/cost/metadata.js';
+import { hasErrors } from '../src/diagnostics/diagnostic.js';
 import type { VariantGraph } from '../src/graph/graph.js';
 import { modelNetwork, modelSpec } from '../src/graph/model-spec.js';
 import type { Layout } from '../src/runtime/checkpoint.js';
@@ -38,24 +37,14 @@ interface Meta {
 }
 
 const TOLERANCE = 1e-4;
-// WGSL on two: with a cold Mesa shader cache each model costs 14–20 s on llvmpipe (two cores).
-// tf_efficientnet_b0 and mobilenetv1_100 pass there too (2e-6 and 4e-5 off when last measured).
-const fixtures: { name: string; wgsl: boolean }[] = [
-  { name: 'mixnet_s', wgsl: true },
-  { name: 'tf_efficientnet_b0', wgsl: false },
-  { name: 'mobilenetv1_100', wgsl: false },
-  { name: 'mnasnet1_0', wgsl: true },
-];
+// With a cold Mesa shader cache each WGSL model costs 14–20 s on llvmpipe (two cores).
+const fixtures = ['mixnet_s', 'tf_efficientnet_b0', 'mobilenetv1_100', 'mnasnet1_0'];
 
 /** The shipped variant built at `resolution` instead of its own. */
 function graphAt(spec: string, variant: string, resolution: number): VariantGraph {
-  const c = compileFile(join(root, spec), { variants: [variant], irOnly: true });
-  const v = c.family?.variants.find((x) => x.name === variant);
-  if (!c.family || !v || hasErrors(c.diagnostics)) throw new Error(`${spec}#${variant} does not compile`);
-  const sink = new DiagnosticSink(spec);
-  const g = buildVariant(c.family, { ...v, resolution }, sink);
-  if (!g || sink.hasErrors) throw new Error(`${spec}#${variant} at ${resolution}: ${sink.items.map((d) => `${d.code} ${d.message}`).join('; ')}`);
-  return g;
+  const c = compileFile(join(root, spec), { variants: [variant], resolution });
+  if (!c.graphs[0] || hasErrors(c.diagnostics)) throw new Error(`${spec}#${variant} at ${resolution}: ${c.diagnostics.map((d) => `${d.code} ${d.message}`).join('; ')}`);
+  return c.graphs[0];
 }
 
 /** NCHW → NHWC. */
@@ -72,9 +61,8 @@ function load(name: string) {
   const dir = join(root, 'test/fixtures/families', name);
   const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta;
   const g = graphAt(meta.spec, meta.variant, meta.resolution);
-  const cost = analyzeVariant(g);
   const network: Network = modelNetwork(modelSpec(g));
-  const metadata: ModelMetadata = { family: g.family, variant: g.variant, resolution: g.resolution, classes: g.classes, params: cost.params, bnBuffers: cost.bnBuffers, macs: cost.macs };
+  const metadata: ModelMetadata = modelMetadata(g);
   return {
     meta,
     g,
@@ -89,9 +77,9 @@ function load(name: string) {
 beforeAll(() => useBackend('wasm'));
 
 describe('timm and torchvision logits on tfjs (wasm backend)', () => {
-  for (const f of fixtures) {
-    it(`${f.name}: within ${TOLERANCE}`, () => {
-      const { meta, g, network, metadata, bytes, input, expected } = load(f.name);
+  for (const name of fixtures) {
+    it(`${name}: within ${TOLERANCE}`, () => {
+      const { meta, g, network, metadata, bytes, input, expected } = load(name);
       expect(g.resolution).toBe(meta.resolution);
       expect(metadata.params).toBe(meta.params);
       // The logits carry signal: a 1e-4 bound on near-zero logits would prove little.
@@ -116,9 +104,9 @@ describe('timm and torchvision logits on WGSL (Dawn, OpenGL ES on llvmpipe)', ()
   });
   afterAll(() => dawn?.device.destroy());
 
-  for (const f of fixtures.filter((x) => x.wgsl)) {
-    it(`${f.name}: within ${TOLERANCE}`, async () => {
-      const { meta, network, metadata, bytes, input, expected } = load(f.name);
+  for (const name of fixtures) {
+    it(`${name}: within ${TOLERANCE}`, async () => {
+      const { meta, network, metadata, bytes, input, expected } = load(name);
       const program = programShaders(planWgsl(network, metadata.resolution).steps);
       const weights = loadWgslWeights(network, metadata, bytes, meta.layout);
       const model = await createWgslModel(dawn.device, network, metadata, program, weights);

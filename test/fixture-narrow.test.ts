@@ -54,7 +54,7 @@ function predictedTensors(g: VariantGraph): { name: string; shape: number[] }[] 
       add(`${l.name}.fc2.bias`, [c]);
     }
   }
-  for (const l of [g.classifier.hidden, g.classifier.linear]) {
+  for (const l of [g.classifier!.hidden, g.classifier!.linear]) {
     if (!l) continue;
     add(`${l.name}.weight`, [l.outFeatures, l.inFeatures]);
     add(`${l.name}.bias`, [l.outFeatures]);
@@ -81,7 +81,7 @@ describe('narrow torchvision fixture', () => {
   });
 
   it('has torchvision’s parameter count', () => {
-    const params = [g.stem, ...g.stages.flatMap((s) => s.blocks.flatMap((b) => b.layers)), g.head, g.classifier.hidden, g.classifier.linear].reduce(
+    const params = [g.stem, ...g.stages.flatMap((s) => s.blocks.flatMap((b) => b.layers)), g.head, g.classifier!.hidden, g.classifier!.linear].reduce(
       (a, l) => a + (l?.params ?? 0),
       0,
     );

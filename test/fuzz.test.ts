@@ -26,6 +26,15 @@ const params = fuzzParams;
 /** A compile is a loop over the text and the layers; far below this unless something hangs. */
 const MAX_MS_PER_COMPILE = 2_000;
 
+/** The stage line (its first or a `then` line) that made the stage's block i. */
+function lineOf(stage: VariantGraph['stages'][number], i: number): VariantGraph['stages'][number]['segments'][number] {
+  for (const s of stage.segments) {
+    if (i < s.repeats) return s;
+    i -= s.repeats;
+  }
+  return fail(`stage ${stage.index}: block ${i} beyond its lines`);
+}
+
 function fail(message: string): never {
   throw new Error(message);
 }
@@ -120,7 +129,9 @@ function checkGraph(g: VariantGraph): void {
         cur = layer.outShape;
       }
       if (!sameShape(block.outShape, cur)) fail(`${b}: output ${show(block.outShape)} ≠ last layer ${show(cur)}`);
-      if (block.outShape[0] !== stage.config.channels) fail(`${b}: ${block.outShape[0]} channels, stage says ${stage.config.channels}`);
+      // The line (a `stage` line or a `then` line) that made the block sets its channels.
+      const line = lineOf(stage, stage.blocks.indexOf(block));
+      if (block.outShape[0] !== line.channels) fail(`${b}: ${block.outShape[0]} channels, its stage line says ${line.channels}`);
       if (block.residual && !sameShape(block.inShape, block.outShape)) fail(`${b}: residual from ${show(block.inShape)} to ${show(block.outShape)}`);
       if (!(block.dropPath >= 0 && block.dropPath < 1)) fail(`${b}: drop path ${block.dropPath}`);
       prev = block.outShape;
@@ -133,10 +144,21 @@ function checkGraph(g: VariantGraph): void {
     checkFigures(g.head, `${v} head`);
     prev = g.head.outShape;
   }
+  // A feature network ends at its last tapped stage: each feature is that stage's output.
+  if (g.features.length > 0) {
+    if (g.classifier !== null || g.head !== null || g.classes !== 0) fail(`${v}: a feature network with a head or classifier`);
+    for (const f of g.features) if (!sameShape(f.shape, g.stages[f.stage - 1]!.outShape)) fail(`${v}: feature ${f.name} ${show(f.shape)} ≠ its stage's output`);
+    if (g.features.at(-1)!.stage !== g.stages.length) fail(`${v}: stages after the last feature`);
+    return;
+  }
   const c = g.classifier;
+  if (c === null) return fail(`${v}: a classifier network without a classifier`);
   if (!sameShape(c.poolShape, [prev[0], 1, 1])) fail(`${v}: pooled ${show(c.poolShape)} from ${show(prev)}`);
   if (c.hidden && c.hidden.inFeatures !== prev[0]) fail(`${v}: hidden layer takes ${c.hidden.inFeatures}, not ${prev[0]}`);
   const features = c.hidden?.outFeatures ?? prev[0];
+  // `classes 0`: no linear layer, the pooled (hidden) features are the output.
+  if ((c.linear === null) !== (g.classes === 0)) fail(`${v}: ${g.classes} classes, linear layer ${c.linear ? 'present' : 'absent'}`);
+  if (!c.linear) return;
   if (c.linear.inFeatures !== features) fail(`${v}: classifier takes ${c.linear.inFeatures}, not ${features}`);
   if (c.linear.outFeatures !== g.classes) fail(`${v}: ${c.linear.outFeatures} logits for ${g.classes} classes`);
   checkFigures(c.linear, `${v} classifier`);

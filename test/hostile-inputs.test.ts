@@ -226,7 +226,9 @@ describe('readInput: shapes from the variant graph, bounded', () => {
     const g = graph(4);
     expect(readInput(g, root, undefined, undefined).shape).toEqual([1, 4, 32, 32]);
     expect(readInput(g, root, undefined, '2,4,32,32').input.length).toBe(2 * 4 * 32 * 32);
-    expect(usage(() => readInput(g, root, undefined, '1,3,32,32'))).toBe('f v takes N,4,32,32 input, not 1,3,32,32');
+    expect(usage(() => readInput(g, root, undefined, '1,3,32,32'))).toBe('f v takes 4-channel input (N,4,H,W), not 1,3,32,32');
+    expect(usage(() => readInput(g, root, undefined, '1,4,40,32'))).toBe("f v's WGSL model is planned for N,4,32,32 input, not 1,4,40,32; --target tfjs takes other sizes");
+    expect(readInput(g, root, undefined, '1,4,40,32', true).shape).toEqual([1, 4, 40, 32]);
   });
 
   it('refuses a batch too large to build, and a shape that is no four positive integers', () => {

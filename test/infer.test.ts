@@ -58,7 +58,7 @@ describe('effnet infer --target tfjs', () => {
     ['another model\'s checkpoint', () => ['--weights', join(root, 'test/fixtures/b0/weights.safetensors')], 1, /hold 114 tensors that efficientnet_narrow narrow \(torchvision layout\) does not have: `features\.2\.1\.block\.0\.0\.weight`/],
     ['a missing weights file', () => ['--weights', 'nope.safetensors'], 2, /weights nope\.safetensors: no such file/],
     ['input of the wrong size', (d) => (writeFileSync(join(d, 'w.st'), weights), ['--weights', 'w.st', '--shape', '1,3,64,64']), 2, /holds 98304 bytes; a float32 \[1, 3, 64, 64\] batch is 49152/],
-    ['a shape the variant does not take', () => ['--weights', 'x', '--shape', '2,3,32,32'], 2, /takes N,3,64,64 input, not 2,3,32,32/],
+    ['input channels the variant does not take', () => ['--weights', 'x', '--shape', '2,4,64,64'], 2, /takes 3-channel input \(N,3,H,W\), not 2,4,64,64/],
     ['the tensorflow backend, not installed', (d) => (writeFileSync(join(d, 'w.st'), weights), ['--weights', 'w.st', '--backend', 'tensorflow']), 2, /needs @tensorflow\/tfjs-node/],
   ];
   for (const [what, setup, code, message] of failures) {

@@ -97,8 +97,11 @@ function assertShapeConsistent(g: VariantGraph): void {
     expect(g.head.inShape).toEqual(shape);
     shape = g.head.outShape;
   }
-  expect(g.classifier.poolShape[0]).toBe(shape[0]);
-  expect((g.classifier.hidden ?? g.classifier.linear).inFeatures).toBe(shape[0]);
+  // A feature network hands out stage outputs and has no classifier.
+  for (const f of g.features) expect(f.shape).toEqual(g.stages[f.stage - 1]!.outShape);
+  if (g.features.length > 0) return expect(g.classifier).toBeNull();
+  expect(g.classifier!.poolShape[0]).toBe(shape[0]);
+  expect((g.classifier!.hidden ?? g.classifier!.linear)!.inFeatures).toBe(shape[0]);
 }
 
 describe('variant graphs', () => {

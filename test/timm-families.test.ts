@@ -76,6 +76,7 @@ describe('the nine families match timm and torchvision exactly', () => {
     ['mobilenet_v1#w1_0', 'mobilenetv1_100', 'timm'],
     ['tinynet#a', 'tinynet_a', 'timm'],
     ['fbnet#c', 'fbnetc_100', 'timm'],
+    ['lcnet#w1_0', 'lcnet_100', 'timm'],
     ['efficientnet_tf#b0', 'tf_efficientnet_b0', 'timm'],
     ['mnasnet#w1_0', 'mnasnet1_0', 'torchvision'],
   ];

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileSource } from '../src/compile/compile.js';
 import { analyzeVariant } from '../src/cost/cost.js';
+import { modelMetadata } from '../src/cost/metadata.js';
 import { DiagnosticSink } from '../src/diagnostics/diagnostic.js';
 import { modelNetwork, modelSpec } from '../src/graph/model-spec.js';
 import { checkTargets } from '../src/graph/targets.js';
@@ -103,7 +104,7 @@ describe('the plan and check (no device)', () => {
     const slices = plan.packing.filter((p) => p.layer.spec.name === 'classifier.1').map((p) => p.columns);
     expect(slices).toEqual([[0, 13100], [13100, 21843]]);
     expect(plan.steps.filter((st) => st.layer === 'classifier.1').map((st) => st.consts.OUT)).toEqual([13100, 21843 - 13100]);
-    expect(plan.output.floats).toBe(21843);
+    expect(plan.outputs[0]!.floats).toBe(21843);
     await expect(emitWgsl(g, { spec: 'repro.effnet' })).resolves.toContain('createWgslModel');
   });
 
@@ -142,7 +143,7 @@ describe('the plan and check (no device)', () => {
   it('input channels 4: the tf.layers model takes 4 channels and countParams() matches the report', () => {
     for (const channels of [1, 4]) {
       const g = graphOfText(spec(`  input channels ${channels}\n  stem conv k3 s2 c8\n  stage mbconv e4 k3 s2 c8 n1 se 0.25\n  head conv k1 c16`));
-      const meta = { family: g.family, variant: g.variant, resolution: g.resolution, classes: g.classes, params: 0, bnBuffers: 0, macs: 0 };
+      const meta = modelMetadata(g);
       const model = tfjsRuntime(tf).createModel(modelNetwork(modelSpec(g)), meta);
       const cost = analyzeVariant(g);
       expect(model.inputs[0]!.shape).toEqual([null, 32, 32, channels]);

@@ -7,6 +7,7 @@ import { WgslLimitError } from '../src/runtime/wgsl.js';
 import { shaderLiterals } from '../src/wgsl/validate.js';
 import { graphOf, maxAbsDiff, readF32, root } from './support/tfjs.js';
 import { importGeneratedWgsl } from './support/wgsl.js';
+import { classifierModule } from '../src/wgsl/load.js';
 
 // The WGSL target on Dawn in Node. Dawn runs in child processes (the CLI, as
 // users run it): its native objects do not survive vitest's workers. Logits
@@ -25,12 +26,12 @@ describe('generated WGSL validates (Tint on the Dawn null backend)', () => {
 
   it('every shader of every shipped variant', () => {
     const shaders = files.reduce((a, f) => a + shaderLiterals(readFileSync(join(root, 'generated', f), 'utf8')).length, 0);
-    expect(files.length).toBe(49);
-    expect(shaders).toBeGreaterThan(49 * 10);
+    expect(files.length).toBe(51);
+    expect(shaders).toBeGreaterThan(51 * 10);
     const r = effnet(['validate-wgsl']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`${shaders} shaders in 49 files valid (Tint, Dawn null backend)\n`);
+    expect(r.stdout).toBe(`${shaders} shaders in 51 files valid (Tint, Dawn null backend)\n`);
   });
 
   it('a broken shader: Tint\'s message at line:col of the generated file, exit 1', () => {
@@ -82,7 +83,7 @@ describe('effnet infer --target wgsl (Dawn, OpenGL ES on llvmpipe)', () => {
 
 describe('device limits', () => {
   it('a variant beyond maxStorageBufferBindingSize fails with a clear error naming the limit', async () => {
-    const mod = await importGeneratedWgsl(graphOf('specs/efficientnet.effnet', 'l2'));
+    const mod = classifierModule(await importGeneratedWgsl(graphOf('specs/efficientnet.effnet', 'l2')));
     const limits = { maxStorageBufferBindingSize: 2 ** 27, maxBufferSize: 2 ** 31, maxComputeWorkgroupsPerDimension: 65535, maxComputeInvocationsPerWorkgroup: 1024 };
     const device = { limits } as unknown as GPUDevice;
     const weights = { layout: 'torchvision' as const, layers: new Map() };

@@ -31,7 +31,7 @@ interface Base {
   keywordRange: Range;
 }
 
-export type ScalarKey = 'drop_path' | 'width' | 'depth' | 'resolution' | 'phi' | 'dropout';
+export type ScalarKey = 'drop_path' | 'width' | 'depth' | 'resolution' | 'phi' | 'dropout' | 'output_stride';
 
 export type Statement =
   | (Base & { kind: 'input'; channels?: Num })
@@ -48,6 +48,7 @@ export type Statement =
   | (Base & { kind: 'classifier'; options: Option[] })
   | (Base & { kind: 'scalar'; key: ScalarKey; value?: Num })
   | (Base & { kind: 'compound'; options: Option[] })
+  | (Base & { kind: 'features'; stages: Num[] })
   | (Base & { kind: 'unknown'; words: Value[] });
 
 export interface VariantNode extends Base {

@@ -191,10 +191,12 @@ function statement(node: CstNode, fallback: Range): Statement | undefined {
         options: children(node, 'classifierOption').flatMap((o) => keyValueOption(o) ?? []),
       };
     case 'scalarStatement': {
-      const key = firstToken(node, ['Kw_drop_path', 'Kw_width', 'Kw_depth', 'Kw_resolution', 'Kw_phi', 'Kw_dropout']);
+      const key = firstToken(node, ['Kw_drop_path', 'Kw_width', 'Kw_depth', 'Kw_resolution', 'Kw_phi', 'Kw_dropout', 'Kw_output_stride']);
       if (key === undefined) return undefined;
       return { ...base, kind: 'scalar', key: keyOf(key) as ScalarKey, value: num(token(node, 'NumberLiteral')) };
     }
+    case 'featuresStatement':
+      return { ...base, kind: 'features', stages: tokens(node).filter((t) => t.tokenType.name === 'NumberLiteral' && !t.isInsertedInRecovery).map((t) => num(t)!) };
     case 'compound':
       return { ...base, kind: 'compound', options: children(node, 'coefficient').flatMap((o) => keyValueOption(o) ?? []) };
     case 'unknownStatement':

@@ -28,7 +28,7 @@ export function registerDemo(program: Command, ctx: CommandContext): Command {
     .option('--weights <file>', 'safetensors checkpoint (default: random weights)')
     .addOption(new Option('--layout <layout>', 'checkpoint tensor names').choices([...LAYOUTS]).default('torchvision'))
     .option('--input <file>', 'raw little-endian float32 NCHW images (default: a synthetic pattern)')
-    .option('--shape <N,C,H,W>', 'the input\'s shape (default 1,3,R,R)')
+    .option('--shape <N,C,H,W>', 'the input\'s shape (default 1,C,R,R: the spec\'s input channels and resolution)')
     .option('--max-weights-mib <n>', 'refuse a checkpoint larger than this (default 4096)')
     .option('--port <n>', `port on 127.0.0.1 (0: any free one; default ${DEFAULT_DEMO_PORT}, or any free one when it is busy)`)
     .action(async (spec: string, flags: DemoFlags) => {
@@ -39,6 +39,7 @@ export function registerDemo(program: Command, ctx: CommandContext): Command {
       const code = ctx.report([c]);
       if (code !== 0 || !c.graphs[0]) return ctx.setCode(code || 1);
       const g = c.graphs[0];
+      if (g.classes === 0) throw new UsageError(`the demo shows a classifier's top-5; ${g.family} ${g.variant} ${g.features.length > 0 ? 'hands out feature maps' : 'has no classes'} (use \`effnet infer\`)`);
       const { input, shape } = readInput(g, io.cwd, flags.input, flags.shape);
       let weights: Uint8Array;
       try {

@@ -3,15 +3,17 @@ import { Command, Option } from 'commander';
 import { checkOutput, writeOutput } from '../io/write.js';
 import { bindCheckpoint, LAYOUTS, NonfiniteWeightsError, type Layout, type Weights } from '../runtime/checkpoint.js';
 import { parseSafetensors, WeightsError } from '../runtime/safetensors.js';
-import { layerSpecs, type Network } from '../runtime/spec.js';
+import { layerSpecs, shapesAt, type ModelMetadata, type Network } from '../runtime/spec.js';
+import { modelNetwork, modelSpec } from '../graph/model-spec.js';
+import type * as tfjs from '@tensorflow/tfjs';
 import { tfjsRuntime, type Inference, type Tf } from '../runtime/tfjs.js';
 import type { VariantGraph } from '../graph/graph.js';
 import { importTfjsModel } from '../tfjs/load.js';
-import { WgslLimitError, type WgslModel } from '../runtime/wgsl.js';
+import { WgslLimitError, type WgslFeatureModel, type WgslModel } from '../runtime/wgsl.js';
 import { dawnDevice, DawnError, type DawnBackend } from '../wgsl/dawn.js';
 import { importWgslModel } from '../wgsl/load.js';
 import { DEFAULT_MAX_WEIGHTS_MIB } from '../weights/read.js';
-import { nchwToNhwc, parseMaxWeightsMib, readInput, readWeights, UsageError, type NCHW } from './input.js';
+import { nchwToNhwc, nhwcToNchw, parseMaxWeightsMib, readInput, readWeights, UsageError, type NCHW } from './input.js';
 import { printableLines, type CommandContext } from './io.js';
 
 // `effnet infer`: runs a variant's generated module on raw float32 NCHW input
@@ -74,8 +76,8 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
     .requiredOption('--weights <file>', 'safetensors checkpoint')
     .addOption(new Option('--layout <layout>', 'checkpoint tensor names').choices([...LAYOUTS]).default('torchvision'))
     .option('--input <file>', 'raw little-endian float32, NCHW (required unless --bench)')
-    .option('--shape <N,C,H,W>', 'the input\'s shape (default 1,3,R,R)')
-    .option('--out <file>', 'where the raw float32 logits [N, classes] go, - for stdout (required unless --bench)')
+    .option('--shape <N,C,H,W>', 'the input\'s shape (default 1,C,R,R: the spec\'s input channels and resolution; --target tfjs takes any H,W the network can)')
+    .option('--out <file>', 'where the raw float32 logits [N, classes] (a feature network: its NCHW maps, one after another) go, - for stdout (required unless --bench)')
     .addOption(new Option('--backend <backend>', 'tfjs: wasm (default), cpu or tensorflow; wgsl: Dawn\'s opengles (default) or vulkan').choices([...TFJS_BACKENDS, ...WGSL_BACKENDS]))
     .option('--bench <runs>', 'time this many runs after a warm-up; print latency JSON')
     .option('--max-weights-mib <n>', `refuse a weights file larger than this (default ${DEFAULT_MAX_WEIGHTS_MIB})`)
@@ -94,7 +96,7 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
       const code = ctx.report([c]);
       if (code !== 0 || !c.graphs[0]) return ctx.setCode(code || 1);
       const g = c.graphs[0];
-      const { input, shape } = readInput(g, io.cwd, flags.input, flags.shape);
+      const { input, shape } = readInput(g, io.cwd, flags.input, flags.shape, flags.target === 'tfjs');
       const backend = flags.backend ?? DEFAULT_BACKEND[flags.target];
       const allowed: readonly string[] = flags.target === 'tfjs' ? TFJS_BACKENDS : WGSL_BACKENDS;
       if (!allowed.includes(backend)) throw new UsageError(`--target ${flags.target} runs on --backend ${allowed.join(', ')}, not ${backend}`);
@@ -122,7 +124,7 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
         return { logits, ms: performance.now() - t0 };
       };
       const first = await once();
-      const nonfinite = nonfiniteLogits(first.logits, g.classes);
+      const nonfinite = nonfiniteLogits(first.logits, g.features.length > 0 ? first.logits.length / shape[0] : g.classes);
       if (nonfinite !== undefined) {
         io.stderr(`effnet: ${nonfinite}; nothing written\n`);
         runner.dispose();
@@ -140,11 +142,18 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
         // Raw bytes on stdout, and no summary line to mix with them.
         if (flags.out === '-') return await writeStdout(bytes);
         writeOutput(resolve(io.cwd, flags.out), bytes, { shown: flags.out, inputs });
-        if (runs === undefined) io.stdout(`wrote ${flags.out}: float32 logits [${shape[0]}, ${g.classes}] (${g.family} ${g.variant}, ${flags.target} on ${backend}, ${ms(first.ms)} ms)\n`);
+        if (runs === undefined) io.stdout(`wrote ${flags.out}: ${outputs(g, shape)} (${g.family} ${g.variant}, ${flags.target} on ${backend}, ${ms(first.ms)} ms)\n`);
       } finally {
         runner.dispose();
       }
     });
+}
+
+/** What `--out` holds for this input: logits, pooled features, or a feature network's maps one after another. */
+function outputs(g: VariantGraph, [n, , h, w]: NCHW): string {
+  if (g.features.length === 0) return `float32 ${g.classes > 0 ? 'logits' : 'pooled features'} [${n}, ${g.classifier!.linear?.outFeatures ?? g.classifier!.hidden?.outFeatures ?? g.classifier!.poolShape[0]}]`;
+  const maps = shapesAt(modelNetwork(modelSpec(g)), h, w).features;
+  return `float32 NCHW feature maps, one after another: ${g.features.map((f, i) => `${f.name} [${n}, ${maps[i]![2]}, ${maps[i]![0]}, ${maps[i]![1]}]`).join(', ')}`;
 }
 
 /** `--out -`: the bytes on stdout, resolved once the kernel has them. */
@@ -167,8 +176,8 @@ export function nonfiniteLogits(logits: Float32Array, classes: number): string |
  * Binds through the generated network's own layer specs, as its loadWeights does, with
  * `--allow-nonfinite` passed on (the generated loadWeights takes no options).
  */
-function bindAllowingNonfinite(network: Network, bytes: Uint8Array, layout: Layout, who: string): Weights {
-  return bindCheckpoint(parseSafetensors(bytes), layerSpecs(network), layout, who, { allowNonfinite: true });
+function bindAllowingNonfinite(network: Network, meta: ModelMetadata, bytes: Uint8Array, layout: Layout): Weights {
+  return bindCheckpoint(parseSafetensors(bytes), layerSpecs(network), layout, `${meta.family} ${meta.variant}`, { allowNonfinite: true, backbone: meta.features.length > 0 });
 }
 
 /** One target's way to load weights and run a batch, for `infer`. */
@@ -185,18 +194,24 @@ async function tfjsRunner(g: VariantGraph, spec: string, backend: Backend, input
   const { tf, url } = await loadTfjs(backend);
   const model = await importTfjsModel(g, spec, url);
   const x = tfjsRuntime(tf).fromNchw(input, shape);
-  let infer: Inference | undefined;
+  let infer: Inference<tfjs.Tensor2D | tfjs.Tensor4D[]> | undefined;
   return {
     device: `tfjs ${tf.getBackend()}`,
     async load(bytes, layout, allowNonfinite) {
-      const who = `${model.metadata.family} ${model.metadata.variant}`;
-      infer = model.createInference(allowNonfinite ? bindAllowingNonfinite(model.network, bytes, layout, who) : model.loadWeights(bytes, layout));
+      // A feature network's createInference gives Tensor4D[] (FeatureInference).
+      infer = model.createInference(allowNonfinite ? bindAllowingNonfinite(model.network, model.metadata, bytes, layout) : model.loadWeights(bytes, layout)) as Inference<tfjs.Tensor2D | tfjs.Tensor4D[]>;
     },
     async run() {
       const y = infer!(x);
-      const logits = y.dataSync() as Float32Array;
-      y.dispose();
-      return logits;
+      if (!Array.isArray(y)) {
+        const logits = y.dataSync() as Float32Array;
+        y.dispose();
+        return logits;
+      }
+      // Feature maps as torchvision gives them: NCHW, one after another.
+      const maps = y.map((t) => tf.tidy(() => tf.transpose(t, [0, 3, 1, 2]).dataSync() as Float32Array));
+      tf.dispose(y);
+      return concat(maps);
     },
     figures: () => ({}),
     dispose() {
@@ -205,6 +220,16 @@ async function tfjsRunner(g: VariantGraph, spec: string, backend: Backend, input
     },
   };
 }
+
+const concat = (parts: Float32Array[]): Float32Array => {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
 
 async function wgslRunner(g: VariantGraph, spec: string, backend: DawnBackend, input: Float32Array, shape: NCHW): Promise<Runner> {
   let dawn;
@@ -216,14 +241,20 @@ async function wgslRunner(g: VariantGraph, spec: string, backend: DawnBackend, i
   }
   const module = await importWgslModel(g, spec);
   const x = nchwToNhwc(input, shape);
-  let model: WgslModel | undefined;
+  let model: WgslModel | WgslFeatureModel | undefined;
   return {
     device: `Dawn ${backend}: ${dawn.label}`,
     async load(bytes, layout, allowNonfinite) {
-      const who = `${module.metadata.family} ${module.metadata.variant}`;
-      model = await module.createModel(dawn.device, allowNonfinite ? bindAllowingNonfinite(module.network, bytes, layout, who) : module.loadWeights(bytes, layout));
+      const weights = allowNonfinite ? bindAllowingNonfinite(module.network, module.metadata, bytes, layout) : module.loadWeights(bytes, layout);
+      model = 'createModel' in module ? await module.createModel(dawn.device, weights) : await module.createFeatureModel(dawn.device, weights);
     },
-    run: () => model!.run(x, shape[0]),
+    async run() {
+      const y = await model!.run(x, shape[0]);
+      if (!Array.isArray(y)) return y;
+      // Feature maps as torchvision gives them: NCHW, one after another.
+      const [n] = shape;
+      return concat(y.map((map, i) => nhwcToNchw(map, [n, ...(model as WgslFeatureModel).features[i]!.shape])));
+    },
     figures: () => ({ dispatches: model!.dispatches, arenaBytes: model!.arenaBytes, tensorBytes: model!.tensorBytes, weightBytes: model!.weightBytes }),
     dispose() {
       model?.dispose();

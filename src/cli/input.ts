@@ -1,6 +1,8 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { VariantGraph } from '../graph/graph.js';
+import { modelNetwork, modelSpec } from '../graph/model-spec.js';
+import { InputSizeError, shapesAt, type Network } from '../runtime/spec.js';
 import { MiB, readRegularFile } from '../io/read.js';
 import { DEFAULT_MAX_WEIGHTS_MIB, readSafetensorsFile } from '../weights/read.js';
 
@@ -39,11 +41,39 @@ export function readWeights(cwd: string, path: string, maxBytes = DEFAULT_MAX_WE
   return readSafetensorsFile(resolve(cwd, path), `weights ${path}`, { maxBytes, flag: '--max-weights-mib', source: path });
 }
 
-/** The `--input`/`--shape` batch for `g`: raw float32 NCHW from the file, or a synthetic pattern without one. */
-export function readInput(g: VariantGraph, cwd: string, file: string | undefined, shapeText: string | undefined): { input: Float32Array; shape: NCHW } {
+/** The smallest square input the network takes (every convolution keeps at least one pixel). */
+export function minimumSize(network: Network, upTo: number): number {
+  for (let s = 1; s < upTo; s++) {
+    try {
+      shapesAt(network, s, s);
+      return s;
+    } catch (e) {
+      if (!(e instanceof InputSizeError)) throw e;
+    }
+  }
+  return upTo;
+}
+
+/**
+ * The `--input`/`--shape` batch for `g`: raw float32 NCHW from the file, or a synthetic pattern without one.
+ * `anySize`: the target takes any H × W the network can (tfjs); otherwise only the variant's resolution.
+ */
+export function readInput(g: VariantGraph, cwd: string, file: string | undefined, shapeText: string | undefined, anySize = false): { input: Float32Array; shape: NCHW } {
   const [c, h, w] = g.input;
+  const who = `${g.family} ${g.variant}`;
   const shape: NCHW = shapeText === undefined ? [1, c, h, w] : parseShape(shapeText);
-  if (shape[1] !== c || shape[2] !== h || shape[3] !== w) throw new UsageError(`${g.family} ${g.variant} takes N,${c},${h},${w} input, not ${shape.join(',')}`);
+  if (shape[1] !== c) throw new UsageError(`${who} takes ${c}-channel input (N,${c},H,W), not ${shape.join(',')}`);
+  if (!anySize && (shape[2] !== h || shape[3] !== w)) throw new UsageError(`${who}'s WGSL model is planned for N,${c},${h},${w} input, not ${shape.join(',')}; --target tfjs takes other sizes`);
+  if (anySize) {
+    const network = modelNetwork(modelSpec(g));
+    try {
+      shapesAt(network, shape[2], shape[3]);
+    } catch (e) {
+      if (!(e instanceof InputSizeError)) throw e;
+      const min = minimumSize(network, g.resolution);
+      throw new UsageError(`${who} cannot take ${shape[2]}×${shape[3]} input (${e.message}); the smallest square input it takes is ${min}×${min}`);
+    }
+  }
   const bytes = shape.reduce((a, d) => a * d, 4);
   if (bytes > MAX_INPUT_BYTES) throw new UsageError(`a float32 [${shape.join(', ')}] batch is ${bytes} bytes, over the ${MAX_INPUT_BYTES / MiB} MiB effnet builds; use a smaller N`);
   if (file === undefined) return { input: Float32Array.from({ length: bytes / 4 }, (_, i) => Math.sin(i)), shape };
@@ -66,6 +96,13 @@ function regularSize(path: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A WGSL feature map, NHWC `[n, h, w, c]`, as torchvision gives it: NCHW. */
+export function nhwcToNchw(x: Float32Array, [n, h, w, c]: [number, number, number, number]): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < n; b++) for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) out[(b * c + k) * h * w + p] = x[(b * h * w + p) * c + k]!;
+  return out;
 }
 
 /** NCHW to the NHWC the WGSL models take. */

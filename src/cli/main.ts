@@ -146,9 +146,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .option('--variant <name...>', 'only these variants (default: all)')
       .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS as string[]).default('md'))
       .option('--per-layer', 'add a per-layer table')
+      .option('--resolution <pixels>', 'every variant at this input size instead of its own')
       .option('--out <file>', 'write to a file instead of stdout (`-`: stdout)'),
-  ).action((spec: string, flags: LimitFlags & { variant?: string[]; format: ReportFormat; perLayer?: boolean; out?: string }) => {
-    const c = compile(spec, compileOptions(flags, flags.variant));
+  ).action((spec: string, flags: LimitFlags & { variant?: string[]; format: ReportFormat; perLayer?: boolean; resolution?: string; out?: string }) => {
+    const resolution = flags.resolution === undefined ? undefined : Number(flags.resolution);
+    if (resolution !== undefined && !(Number.isSafeInteger(resolution) && resolution > 0 && /^\s*\d+\s*$/.test(flags.resolution!)))
+      throw new UsageError(`--resolution takes a positive number of pixels, not ${JSON.stringify(flags.resolution)}`);
+    const c = compile(spec, { ...compileOptions(flags, flags.variant), ...(resolution === undefined ? {} : { resolution }) });
     code = report([c]);
     if (code !== 0 || !c.family) return;
     const text = renderReport(reportInput(c.family.name, c.file, c.graphs), flags.format, { perLayer: flags.perLayer ?? false });

@@ -36,6 +36,8 @@ export interface CompileOptions {
   maxSpecBytes?: number;
   /** Build no more blocks than this for all variants together (E043). Default 50,000. */
   maxFamilyBlocks?: number;
+  /** Build every variant at this input resolution instead of its own (`report --resolution`). */
+  resolution?: number;
 }
 
 /**
@@ -61,7 +63,9 @@ export function compileSource(text: string, file: string, options: CompileOption
     sink.error('E004', START_OF_FILE, 'the spec is empty', 'a spec holds one `family NAME { … }` block');
   let graphs: VariantGraph[] = [];
   if (family && !options.irOnly) {
-    const selected = withinFamilyBudget(selectVariants(family, options.variants, sink), options.maxFamilyBlocks ?? DEFAULT_MAX_FAMILY_BLOCKS, sink);
+    const resolution = options.resolution;
+    const chosen = selectVariants(family, options.variants, sink).map((v) => (resolution === undefined ? v : { ...v, resolution }));
+    const selected = withinFamilyBudget(chosen, options.maxFamilyBlocks ?? DEFAULT_MAX_FAMILY_BLOCKS, sink);
     graphs = buildFamily({ ...family, variants: selected }, sink, { ...DEFAULT_LIMITS, ...options.limits });
   }
   return { file, source, ast, family, graphs, diagnostics: sortDiagnostics(sink.items) };

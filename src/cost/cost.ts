@@ -43,7 +43,10 @@ export interface StageCost {
   block: string;
   /** A kernel size, or a mixed convolution's sizes joined by dots (`3.5.7`). */
   kernel: number | string | null;
+  /** The stride the stage takes (1 where `output_stride` turned it into dilation). */
   stride: number | null;
+  /** Dilation of the stage's last block (`dilation`, `output_stride`): absent when 1. */
+  dilation?: number;
   expand: number | null;
   channels: number;
   repeats: number;
@@ -53,9 +56,24 @@ export interface StageCost {
   macs: number;
 }
 
+/** A feature map a feature network hands out. */
+export interface FeatureCost {
+  name: string;
+  stage: number;
+  channels: number;
+  /** Input pixels per feature pixel. */
+  stride: number;
+  outShape: Shape;
+}
+
 export interface VariantCost {
   name: string;
   resolution: number;
+  inputChannels: number;
+  /** `output_stride`, when the spec sets one. */
+  outputStride: number | null;
+  /** A feature network's outputs; empty for a classifier. */
+  features: FeatureCost[];
   width: number;
   depth: number;
   phi: number | null;
@@ -122,8 +140,8 @@ export function layerCosts(g: VariantGraph): LayerCost[] {
     layerCost(g.stem, 0, null),
     ...g.stages.flatMap((s) => s.blocks.flatMap((b) => b.layers.map((l) => layerCost(l, s.index, b.index)))),
     ...(g.head ? [layerCost(g.head, head, null)] : []),
-    ...(g.classifier.hidden ? [linearCost(g.classifier.hidden, head + 1, 'hidden')] : []),
-    linearCost(g.classifier.linear, head + 1, 'classifier'),
+    ...(g.classifier?.hidden ? [linearCost(g.classifier.hidden, head + 1, 'hidden')] : []),
+    ...(g.classifier?.linear ? [linearCost(g.classifier.linear, head + 1, 'classifier')] : []),
   ];
 }
 
@@ -132,11 +150,16 @@ export function activationMemory(g: VariantGraph): { total: number; peak: number
   let x = shapeBytes(g.input);
   let sum = x;
   let peak = x;
+  // A feature network's outputs stay alive to the end; `kept` counts those handed out before x.
+  let kept = 0;
+  let xKept = false;
   const step = (outBytes: number, held: number, extra = 0) => {
-    peak = Math.max(peak, held + x + extra + outBytes);
+    peak = Math.max(peak, held + kept + (xKept ? 0 : x) + extra + outBytes);
     sum += outBytes;
     x = outBytes;
+    xKept = false;
   };
+  const tapped = new Set(g.features.map((f) => f.stage));
   const runBlock = (b: Block) => {
     const held = b.residual ? shapeBytes(b.inShape) : 0;
     for (const [i, l] of b.layers.entries()) {
@@ -146,11 +169,20 @@ export function activationMemory(g: VariantGraph): { total: number; peak: number
     }
   };
   step(shapeBytes(g.stem.outShape), 0);
-  for (const s of g.stages) for (const b of s.blocks) runBlock(b);
+  for (const s of g.stages) {
+    for (const b of s.blocks) runBlock(b);
+    if (tapped.has(s.index)) {
+      kept += x;
+      xKept = true;
+    }
+  }
   if (g.head) step(shapeBytes(g.head.outShape), 0);
-  step(g.classifier.poolShape[0] * BYTES_PER_VALUE, 0);
-  if (g.classifier.hidden) step(g.classifier.hidden.outFeatures * BYTES_PER_VALUE, 0);
-  step(g.classifier.linear.outFeatures * BYTES_PER_VALUE, 0);
+  const c = g.classifier;
+  if (c) {
+    step(c.poolShape[0] * BYTES_PER_VALUE, 0);
+    if (c.hidden) step(c.hidden.outFeatures * BYTES_PER_VALUE, 0);
+    if (c.linear) step(c.linear.outFeatures * BYTES_PER_VALUE, 0);
+  }
   return { total: sum, peak };
 }
 
@@ -164,12 +196,15 @@ export function stageCosts(g: VariantGraph): StageCost[] {
   ];
   for (const s of g.stages) {
     const c = s.config;
+    const convs = (b: Block) => b.layers.flatMap((l) => (l.op === 'conv' ? [l] : []));
+    const dilation = Math.max(...convs(s.blocks.at(-1)!).map((l) => l.dilation));
     rows.push({
       index: s.index,
       role: 'stage',
       block: c.block,
       kernel: kernelLabel(c.kernels),
-      stride: c.stride,
+      stride: Math.max(...convs(s.blocks[0]!).map((l) => l.stride)),
+      ...(dilation > 1 ? { dilation } : {}),
       expand: c.mid === null ? c.expand : null,
       channels: c.channels,
       repeats: c.repeats,
@@ -180,8 +215,13 @@ export function stageCosts(g: VariantGraph): StageCost[] {
   const headIndex = g.stages.length + 1;
   if (g.head)
     rows.push({ index: headIndex, role: 'head', block: 'conv', kernel: g.head.kernel, stride: g.head.stride, expand: null, channels: g.head.outShape[0], repeats: 1, outShape: g.head.outShape, ...total([g.head]) });
-  const linears = [g.classifier.hidden, g.classifier.linear].filter((l): l is LinearLayer => l !== null);
-  rows.push({ index: headIndex + 1, role: 'classifier', block: 'linear', kernel: null, stride: null, expand: null, channels: g.classes, repeats: linears.length, outShape: [g.classes, 1, 1], ...total(linears) });
+  const c = g.classifier;
+  if (c) {
+    const linears = [c.hidden, c.linear].filter((l): l is LinearLayer => l !== null);
+    // `classes 0`: the pooled (hidden) features are the output.
+    const out = linears.at(-1)?.outFeatures ?? c.poolShape[0];
+    rows.push({ index: headIndex + 1, role: 'classifier', block: 'linear', kernel: null, stride: null, expand: null, channels: out, repeats: linears.length, outShape: [out, 1, 1], ...total(linears) });
+  }
   return rows;
 }
 
@@ -192,6 +232,9 @@ export function analyzeVariant(g: VariantGraph): VariantCost {
   return {
     name: g.variant,
     resolution: g.resolution,
+    inputChannels: g.input[0],
+    outputStride: g.outputStride,
+    features: g.features.map((f) => ({ name: f.name, stage: f.stage, channels: f.shape[0], stride: f.stride, outShape: f.shape })),
     width: g.width,
     depth: g.depth,
     phi: g.phi,

@@ -47,6 +47,9 @@ export const CODES = {
   E045: 'layer beyond a target limit',
   E046: 'layer sequence a target cannot run',
   E047: 'channel groups or splits do not fit the channels',
+  E048: 'output stride not 8, 16 or 32',
+  E049: 'feature stages out of order or beyond the network',
+  E050: 'mixed kernel smaller than its stride under SAME padding',
 } as const;
 
 export type Code = keyof typeof CODES;

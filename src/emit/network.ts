@@ -1,5 +1,5 @@
 import { VariableDeclarationKind, type CodeBlockWriter, type SourceFile } from 'ts-morph';
-import { analyzeVariant } from '../cost/cost.js';
+import { modelMetadata } from '../cost/metadata.js';
 import type { Shape, Stage, VariantGraph } from '../graph/graph.js';
 import { modelSpec, type BlockModel } from '../graph/model-spec.js';
 import type { ConvSpec, NormSpec } from '../runtime/spec.js';
@@ -36,18 +36,19 @@ function stageDoc(s: Stage): string {
 
 /** `export const metadata = { … } as const`: the report's figures. */
 function addMetadata(file: SourceFile, g: VariantGraph): void {
-  const cost = analyzeVariant(g);
+  const input = `${g.resolution}×${g.resolution} ${g.input[0] === 3 ? 'RGB' : `${g.input[0]}-channel`} in`;
+  const out = g.features.length > 0 ? `feature maps ${g.features.map((f) => `${f.name} (${shape(f.shape)}, stride ${f.stride})`).join(', ')} out` : g.classes > 0 ? `${g.classes} classes out` : `pooled features out`;
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
     docs: [
-      `${g.family} ${g.variant}: ${g.resolution}×${g.resolution} RGB in, ${g.classes} classes out. ` +
+      `${g.family} ${g.variant}: ${input}, ${out}. ` +
         `\`params\` counts trainable parameters (PyTorch's count), \`bnBuffers\` the BatchNorm running statistics, \`macs\` multiply-accumulates per image.`,
     ],
     declarations: [
       {
         name: 'metadata',
-        initializer: `${literal({ family: g.family, variant: g.variant, resolution: g.resolution, classes: g.classes, params: cost.params, bnBuffers: cost.bnBuffers, macs: cost.macs })} as const`,
+        initializer: `${literal(modelMetadata(g))} as const`,
       },
     ],
   });
@@ -87,14 +88,21 @@ function addNetwork(file: SourceFile, g: VariantGraph): void {
       w.writeLine('return x;');
     }),
   );
-  fn('head', `${g.head ? `features.${g.stages.length + 1}: ${shape(g.head.inShape)} → ${shape(g.head.outShape)}, then ` : ''}global average pool and classifier.`, (w) => {
-    if (m.head) w.writeLine(`x = b.conv(x, ${convLiteral(m.head)});`);
-    w.writeLine(`return b.classifier(x, ${literal({ ...m.classifier, dropout: tidyNumber(m.classifier.dropout) })});`);
-  });
-  fnExported('network', 'The whole forward pass, against any builder: the variant\'s tfjs and WGSL modules run it.', (w) => {
+  const classifier = m.classifier;
+  if (classifier)
+    fn('head', `${g.head ? `features.${g.stages.length + 1}: ${shape(g.head.inShape)} → ${shape(g.head.outShape)}, then ` : ''}global average pool and classifier.`, (w) => {
+      if (m.head) w.writeLine(`x = b.conv(x, ${convLiteral(m.head)});`);
+      w.writeLine(`return b.classifier(x, ${literal({ ...classifier, dropout: tidyNumber(classifier.dropout) })});`);
+    });
+  const doc = classifier ? "The whole forward pass, against any builder: the variant's tfjs and WGSL modules run it." : 'The backbone up to its last feature map, handing out each feature map (`b.feature`): the variant\'s tfjs and WGSL modules run it.';
+  fnExported('network', doc, (w) => {
     w.writeLine('x = stem(x, b);');
-    for (const s of g.stages) w.writeLine(`x = stage${s.index}(x, b);`);
-    w.writeLine('return head(x, b);');
+    for (const [i, s] of g.stages.entries()) {
+      w.writeLine(`x = stage${s.index}(x, b);`);
+      const feature = m.stages[i]!.feature;
+      if (feature) w.writeLine(`x = b.feature(x, ${literal(feature)});`);
+    }
+    w.writeLine(classifier ? 'return head(x, b);' : 'return x;');
   });
 }
 

@@ -2,7 +2,7 @@ import type { DiagnosticSink } from '../diagnostics/diagnostic.js';
 import type { LayerMaker } from '../blocks/kind.js';
 import { blockKind } from '../blocks/registry.js';
 import type { FamilyIR, NetworkIR, StageIR, VariantIR } from '../ir/ir.js';
-import type { Block, BlockLayer, LinearLayer, ScaledStage, Shape, Stage, VariantGraph } from './graph.js';
+import type { Block, BlockLayer, Classifier, ScaledStage, Shape, Stage, VariantGraph } from './graph.js';
 import { convLayer, linearLayer, seLayer } from './layers.js';
 import { activationBytes, BYTES_PER_VALUE, shapeBytes } from './memory.js';
 import { makeDivisible, roundHalfEven, scaleRepeats } from './rounding.js';
@@ -58,6 +58,9 @@ export function scaleStage(s: StageIR, net: NetworkIR, v: Pick<VariantIR, 'width
 
 interface BlockArgs {
   stage: ScaledStage;
+  /** The block's own stride and its spatial convolution's dilation (after `output_stride`). */
+  stride: number;
+  dilation: number;
   stageIndex: number;
   index: number;
   globalIndex: number;
@@ -78,6 +81,8 @@ function mnasnetNames(stageIndex: number, index: number, part: number): [string,
 
 /** A block the stage's settings cannot make at these channel counts (groups that do not divide them). */
 export class BlockError extends Error {}
+/** A SAME-padded mixed convolution with a split kernel smaller than its stride. */
+class MixedSameError extends BlockError {}
 
 /** Expanded channels: explicit `mid`, or make_divisible(base · e) with base the input or `expand_from`. */
 function midChannels(s: ScaledStage, inChannels: number, net: NetworkIR): number {
@@ -116,7 +121,7 @@ export function buildBlock(a: BlockArgs): Block {
   const { stage: s, net } = a;
   const name = net.naming === 'efficientnet' ? `features.${a.stageIndex}.${a.index}` : `features.${a.globalIndex + 1}`;
   const parts = net.naming === 'mobilenet_v2' ? 'conv' : 'block';
-  const stride = a.index === 0 ? s.stride : 1;
+  const stride = a.stride;
   const inC = a.inShape[0];
   const mid = midChannels(s, inC, net);
   const layers: BlockLayer[] = [];
@@ -125,6 +130,11 @@ export function buildBlock(a: BlockArgs): Block {
   const make: LayerMaker = {
     conv(role, outChannels, r) {
       const splits = r.kernels.length > 1 ? r.kernels.length : (r.split ?? 1);
+      const stride = r.stride ?? 1;
+      // Each split of timm's SAME MixedConv2d pads for its own kernel; one smaller than the stride
+      // gets none, which the one-kernel form (the largest, splits centred in it) cannot say.
+      if (r.kernels.length > 1 && net.padding === 'same' && Math.min(...r.kernels) < stride)
+        throw new MixedSameError(`the k${Math.min(...r.kernels)} split of a SAME-padded mixed convolution at stride ${stride} is not supported`);
       if (splits > 1 && Math.min(shape[0], outChannels) < splits)
         throw new BlockError(`${splits} channel splits need at least ${splits} channels, but the ${role} convolution has ${shape[0]} in and ${outChannels} out`);
       const grouping = r.spatial ? spatialGroups(s, shape[0], outChannels, r.depthwise === true) : { depthwise: r.depthwise === true, groups: r.depthwise ? shape[0] : 1 };
@@ -134,8 +144,8 @@ export function buildBlock(a: BlockArgs): Block {
         inShape: shape,
         outChannels,
         kernel: r.kernels,
-        stride: r.stride ?? 1,
-        dilation: r.spatial ? s.dilation : 1,
+        stride,
+        dilation: r.spatial ? a.dilation : 1,
         depthwise: grouping.depthwise,
         groups: grouping.groups,
         split: r.split ?? 1,
@@ -170,6 +180,37 @@ export function buildBlock(a: BlockArgs): Block {
   };
 }
 
+/** Stride and dilation of one stage line's first block and of the rest. */
+interface LineStrides {
+  stride: number;
+  firstDilation: number;
+  restDilation: number;
+  /** Input pixels per pixel after the line. */
+  reduction: number;
+}
+
+/**
+ * timm's `output_stride`: once the reduction would pass it, a stride becomes 1 and the blocks
+ * after (not the one that lost its stride) dilate by it instead. The stage's own dilation multiplies.
+ */
+function lineStrides(lines: ScaledStage[], continues: boolean[], stemStride: number, outputStride: number | null): LineStrides[] {
+  let reduction = stemStride;
+  let dilation = 1;
+  return lines.map((s, i) => {
+    // Only a stage's first block strides (a `then` line continues at stride 1), as in timm's builder.
+    let stride = continues[i] ? 1 : s.stride;
+    let next = dilation;
+    if (stride > 1 && outputStride !== null && reduction * stride > outputStride) {
+      next = dilation * stride;
+      stride = 1;
+    }
+    reduction *= stride;
+    const line = { stride, firstDilation: dilation * s.dilation, restDilation: next * s.dilation, reduction };
+    dilation = next;
+    return line;
+  });
+}
+
 /** Stage lines grouped into stages: a `then` line joins the stage before it. */
 function segmentedStages(stages: readonly StageIR[]): number[][] {
   const groups: number[][] = [];
@@ -201,8 +242,16 @@ function distributeRepeats(segments: ScaledStage[], lines: StageIR[], depth: num
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** Pooled features, hidden features and logits. */
-export function classifierBytes(features: number, hidden: LinearLayer | null, linear: LinearLayer): number {
-  return (features + (hidden?.outFeatures ?? 0) + linear.outFeatures) * BYTES_PER_VALUE;
+export function classifierBytes(c: Classifier): number {
+  return (c.poolShape[0] + (c.hidden?.outFeatures ?? 0) + (c.linear?.outFeatures ?? 0)) * BYTES_PER_VALUE;
+}
+
+/** Global pool, the optional hidden layer and the final linear layer (none for `classes 0`). */
+function classifierOf(features: number, net: NetworkIR, width: number): Classifier {
+  const cls = net.classifier;
+  const hidden = cls.hidden === null ? null : linearLayer('classifier.0', features, scaleChannels(cls.hidden, net, width, cls.hiddenFixedWidth), cls.act ?? net.activation);
+  const linear = net.classes === 0 ? null : linearLayer(hidden ? 'classifier.3' : 'classifier.1', hidden?.outFeatures ?? features, net.classes, 'identity');
+  return { poolShape: [features, 1, 1], hidden, dropout: cls.dropout, linear };
 }
 
 /**
@@ -231,6 +280,16 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
     }
   }
   const stageCount = grouped.length;
+  // A feature network ends at its last tapped stage.
+  const tapped = net.features?.stages ?? [];
+  if (tapped.length > 0 && tapped.at(-1)! > stageCount) {
+    const beyond = tapped.findIndex((n) => n > stageCount);
+    const stages = stageCount === 1 ? 'one stage' : `${stageCount} stages`;
+    sink.error('E049', net.features!.ranges[beyond]!, `${who}: feature stage ${tapped[beyond]} is beyond the network's ${stages}`, `tap stages 1 to ${stageCount}; the report numbers them`);
+    return undefined;
+  }
+  const lastStage = tapped.at(-1) ?? stageCount;
+  const strides = lineStrides(scaled, offsetOf.map((o) => o > 0), stemIR.stride, net.outputStride);
 
   const totalStride = stemIR.stride * scaled.reduce((p, s) => p * s.stride, 1) * (net.head?.stride ?? 1);
   if (v.resolution < totalStride) {
@@ -254,15 +313,21 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
   let globalIndex = 0;
   const samples: Block[][] = [];
   for (const [i, s] of scaled.entries()) {
+    if (stageOf[i]! > lastStage) break;
     const args = { stage: s, stageIndex: stageOf[i]!, totalBlocks, net };
     const at0 = offsetOf[i]!;
+    const line = strides[i]!;
     let first: Block;
     let rest: Block | undefined;
     try {
-      first = buildBlock({ ...args, index: at0, globalIndex, inShape: shape });
-      rest = s.repeats > 1 ? buildBlock({ ...args, index: at0 + 1, globalIndex: globalIndex + 1, inShape: first.outShape }) : undefined;
+      first = buildBlock({ ...args, stride: line.stride, dilation: line.firstDilation, index: at0, globalIndex, inShape: shape });
+      rest = s.repeats > 1 ? buildBlock({ ...args, stride: 1, dilation: line.restDilation, index: at0 + 1, globalIndex: globalIndex + 1, inShape: first.outShape }) : undefined;
     } catch (e) {
       if (!(e instanceof BlockError)) throw e;
+      if (e instanceof MixedSameError) {
+        sink.error('E050', net.stages[i]!.range, `${who}, stage ${stageOf[i]}: ${e.message}`, 'make every kernel of the list at least the stride (`k3.5.7`), or use `padding symmetric`');
+        return undefined;
+      }
       sink.error('E047', net.stages[i]!.range, `${who}, stage ${stageOf[i]}: ${e.message}`, 'channel counts after width scaling must be divisible by the group count and at least the number of splits; `group_size` follows the width');
       return undefined;
     }
@@ -280,17 +345,14 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
       return undefined;
     }
   }
-  const headIR = net.head;
+  const headIR = tapped.length > 0 ? null : net.head;
   const head = headIR
     ? convLayer({ name: `features.${net.naming === 'efficientnet' ? stageCount + 1 : totalBlocks + 1}`, role: 'head', inShape: shape, outChannels: scaleChannels(headIR.channels, net, v.width, headIR.fixedWidth, headIR.growOnly), kernel: headIR.kernel, stride: headIR.stride, padding: net.padding, norm: net.norm, act: headIR.act ?? net.activation })
     : null;
   if (head && net.naming === 'mnasnet') head.checkpoint = [`layers.${stageCount + 7}`, `layers.${stageCount + 8}`];
-  const features = (head?.outShape ?? shape)[0];
-  const cls = net.classifier;
-  const hidden = cls.hidden === null ? null : linearLayer('classifier.0', features, scaleChannels(cls.hidden, net, v.width, cls.hiddenFixedWidth), cls.act ?? net.activation);
-  const linear = linearLayer(hidden ? 'classifier.3' : 'classifier.1', hidden?.outFeatures ?? features, net.classes, 'identity');
-  for (const l of [head, hidden, linear]) params += l?.params ?? 0;
-  bytes += (head ? shapeBytes(head.outShape) : 0) + classifierBytes(features, hidden, linear);
+  const classifier = tapped.length > 0 ? null : classifierOf((head?.outShape ?? shape)[0], net, v.width);
+  for (const l of [head, classifier?.hidden, classifier?.linear]) params += l?.params ?? 0;
+  bytes += (head ? shapeBytes(head.outShape) : 0) + (classifier ? classifierBytes(classifier) : 0);
   if (params > limits.maxParams) {
     sink.error('E041', at, `${who} would have ${Math.round(params).toLocaleString('en-US')} parameters, more than the limit of ${limits.maxParams.toLocaleString('en-US')}`, 'check the width multiplier and the channel counts');
     return undefined;
@@ -307,12 +369,13 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
   shape = stem.outShape;
   globalIndex = 0;
   for (const [i, s] of scaled.entries()) {
+    if (stageOf[i]! > lastStage) break;
     const continued = stageOf[i] === stages.at(-1)?.index;
     const stage: Stage = continued ? stages.at(-1)! : { index: stageOf[i]!, config: s, segments: [], inShape: shape, outShape: shape, blocks: [] };
     if (!continued) stages.push(stage);
     stage.segments.push(s);
     for (let b = 0; b < s.repeats; b++) {
-      const block = samples[i]![b] ?? buildBlock({ stage: s, stageIndex: stageOf[i]!, index: offsetOf[i]! + b, globalIndex, totalBlocks, inShape: shape, net });
+      const block = samples[i]![b] ?? buildBlock({ stage: s, stride: 1, dilation: strides[i]!.restDilation, stageIndex: stageOf[i]!, index: offsetOf[i]! + b, globalIndex, totalBlocks, inShape: shape, net });
       block.line = i;
       stage.blocks.push(block);
       shape = block.outShape;
@@ -329,7 +392,7 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
     depth: v.depth,
     resolution: v.resolution,
     input,
-    classes: net.classes,
+    classes: classifier?.linear?.outFeatures ?? 0,
     padding: net.padding,
     naming: net.naming,
     norm: net.norm,
@@ -337,7 +400,12 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
     stem,
     stages,
     head,
-    classifier: { poolShape: [features, 1, 1], hidden, dropout: net.classifier.dropout, linear },
+    classifier,
+    features: tapped.map((n) => {
+      const stage = stages[n - 1]!;
+      return { stage: n, name: `features.${n}`, shape: stage.outShape, stride: strides[stage.blocks.at(-1)!.line!]!.reduction };
+    }),
+    outputStride: net.outputStride,
   };
   return checkTargets(graph, net, at, sink) ? graph : undefined;
 }

@@ -42,6 +42,8 @@ export interface ConvLayer extends LayerFigures {
   splits: ConvSplit[] | null;
   /** [top, bottom, left, right]. */
   padding: [number, number, number, number];
+  /** TensorFlow SAME padding: it follows the input size (`padding` is its value at this one). */
+  same: boolean;
   bias: boolean;
   norm: NormIR | null;
   act: Activation;
@@ -117,7 +119,19 @@ export interface Classifier {
   hidden: LinearLayer | null;
   /** Dropout probability before the final linear layer. */
   dropout: number;
-  linear: LinearLayer;
+  /** Null for `classes 0`: the pooled (hidden) features are the output. */
+  linear: LinearLayer | null;
+}
+
+/** A stage output a feature network hands out (timm's `features_only`). */
+export interface FeatureMap {
+  /** Stage number (its `features` index). */
+  stage: number;
+  /** The stage's module name, `features.3`. */
+  name: string;
+  shape: Shape;
+  /** Input pixels per feature pixel (timm's `reduction`). */
+  stride: number;
 }
 
 export interface VariantGraph {
@@ -137,5 +151,10 @@ export interface VariantGraph {
   stem: ConvLayer;
   stages: Stage[];
   head: ConvLayer | null;
-  classifier: Classifier;
+  /** Null for a feature network. */
+  classifier: Classifier | null;
+  /** A feature network's outputs, in order; empty for a classifier. */
+  features: FeatureMap[];
+  /** The `output_stride` that turned later strides into dilation; null when none was set. */
+  outputStride: number | null;
 }

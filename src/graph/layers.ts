@@ -76,6 +76,7 @@ export function convLayer(a: ConvArgs): ConvLayer {
     groups,
     splits,
     padding: [rows.pad[0], rows.pad[1], cols.pad[0], cols.pad[1]],
+    same: a.padding === 'same',
     bias: false,
     norm: a.norm,
     act: a.act,

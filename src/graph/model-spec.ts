@@ -1,6 +1,6 @@
 import { blockKind } from '../blocks/registry.js';
 import type { Block, BlockLayer, ConvLayer, LinearLayer, VariantGraph } from './graph.js';
-import type { BlockSpec, Builder, ClassifierSpec, ConvSpec, LayerSpec, LinearSpec, Network, SeSpec } from '../runtime/spec.js';
+import type { BlockSpec, Builder, ClassifierSpec, ConvSpec, FeatureSpec, LayerSpec, LinearSpec, Network, SeSpec } from '../runtime/spec.js';
 
 // A variant graph restated as the runtime's layer specs: what generated model
 // code holds, what checkpoints are bound against, what emitters print, and what
@@ -17,13 +17,16 @@ export interface StageModel {
   /** torchvision `features` index. */
   index: number;
   blocks: BlockModel[];
+  /** Set when a feature network hands the stage's output out. */
+  feature?: FeatureSpec;
 }
 
 export interface ModelSpec {
   stem: ConvSpec;
   stages: StageModel[];
   head: ConvSpec | null;
-  classifier: ClassifierSpec;
+  /** Null for a feature network. */
+  classifier: ClassifierSpec | null;
 }
 
 function conv(l: ConvLayer, timm?: [string, string]): ConvSpec {
@@ -39,6 +42,7 @@ function conv(l: ConvLayer, timm?: [string, string]): ConvSpec {
     ...(l.dilation !== 1 ? { dilation: l.dilation } : {}),
     ...(l.splits ? { splits: l.splits.map((p) => ({ ...p })) } : {}),
     padding: [...l.padding],
+    ...(l.same ? { same: true } : {}),
     ...(l.bias ? { bias: true } : {}),
     norm: l.norm ? { eps: l.norm.eps, momentum: l.norm.momentum } : null,
     act: l.act,
@@ -54,8 +58,8 @@ function timmNames(b: Block, l: BlockLayer, prefix: string): [string, string] {
   return [`${prefix}.${convName}`, `${prefix}.${bn}`];
 }
 
-function linear(l: LinearLayer, timm?: string): LinearSpec {
-  return { name: l.name, in: l.inFeatures, out: l.outFeatures, act: l.act, ...(timm ? { timm } : {}) };
+function linear(l: LinearLayer, timm?: string, timmConv = false): LinearSpec {
+  return { name: l.name, in: l.inFeatures, out: l.outFeatures, act: l.act, ...(timm ? { timm } : {}), ...(timmConv ? { timmConv } : {}) };
 }
 
 /**
@@ -65,10 +69,12 @@ function linear(l: LinearLayer, timm?: string): LinearSpec {
 export function modelSpec(g: VariantGraph): ModelSpec {
   const cls = g.classifier;
   const timm = g.naming === 'efficientnet';
+  const features = new Map(g.features.map((f) => [f.stage, { name: f.name, channels: f.shape[0], stride: f.stride }]));
   return {
     stem: conv(g.stem, timm ? ['conv_stem', 'bn1'] : undefined),
     stages: g.stages.map((s) => ({
       index: s.index,
+      ...(features.has(s.index) ? { feature: features.get(s.index)! } : {}),
       blocks: s.blocks.map((b) => {
         const prefix = `blocks.${s.index - 1}.${b.index}`;
         return {
@@ -83,8 +89,13 @@ export function modelSpec(g: VariantGraph): ModelSpec {
       }),
     })),
     head: g.head ? conv(g.head, timm ? ['conv_head', 'bn2'] : undefined) : null,
-    // timm's EfficientNet has no hidden classifier layer.
-    classifier: { hidden: cls.hidden ? linear(cls.hidden) : null, dropout: cls.dropout, linear: linear(cls.linear, cls.hidden || !timm ? undefined : 'classifier') },
+    // timm's builder holds a hidden classifier layer as `conv_head`, a 1×1 convolution with bias on the pooled map
+    // (LCNet, MobileNetV3); its last 1×1 conv before the pool is then a block, so a head conv too has no timm name to share.
+    classifier: cls && {
+      hidden: cls.hidden ? linear(cls.hidden, timm && !g.head ? 'conv_head' : undefined, timm) : null,
+      dropout: cls.dropout,
+      linear: cls.linear && linear(cls.linear, timm ? 'classifier' : undefined),
+    },
   };
 }
 
@@ -94,8 +105,7 @@ export function modelLayers(m: ModelSpec): LayerSpec[] {
     { kind: 'conv', spec: m.stem },
     ...m.stages.flatMap((s) => s.blocks.flatMap((b) => b.layers)),
     ...(m.head ? [{ kind: 'conv' as const, spec: m.head }] : []),
-    ...(m.classifier.hidden ? [{ kind: 'linear' as const, spec: m.classifier.hidden }] : []),
-    { kind: 'linear', spec: m.classifier.linear },
+    ...[m.classifier?.hidden, m.classifier?.linear].flatMap((spec) => (spec ? [{ kind: 'linear' as const, spec }] : [])),
   ];
 }
 
@@ -103,9 +113,11 @@ export function modelLayers(m: ModelSpec): LayerSpec[] {
 export function modelNetwork(m: ModelSpec): Network {
   return <T>(x: T, b: Builder<T>): T => {
     x = b.conv(x, m.stem);
-    for (const s of m.stages)
+    for (const s of m.stages) {
       for (const blk of s.blocks) x = b.block(x, blk.spec, (y) => blk.layers.reduce((z, l) => (l.kind === 'conv' ? b.conv(z, l.spec) : b.se(z, l.spec)), y));
+      if (s.feature) x = b.feature(x, s.feature);
+    }
     if (m.head) x = b.conv(x, m.head);
-    return b.classifier(x, m.classifier);
+    return m.classifier ? b.classifier(x, m.classifier) : x;
   };
 }

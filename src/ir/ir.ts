@@ -125,6 +125,10 @@ export interface NetworkIR {
   classifier: ClassifierIR;
   dropPath: number;
   stages: StageIR[];
+  /** Largest input-to-feature stride (timm's `output_stride`): later strides turn into dilation. Null: no limit. */
+  outputStride: number | null;
+  /** A feature network's tapped stages (1-based, increasing) and where they were written; null for a classifier. */
+  features: { stages: number[]; ranges: Range[] } | null;
 }
 
 export interface CompoundIR {
@@ -172,5 +176,7 @@ export function defaultNetwork(): NetworkIR {
     classifier: { dropout: 0, hidden: null, hiddenFixedWidth: false, act: null },
     dropPath: 0,
     stages: [],
+    outputStride: null,
+    features: null,
   };
 }

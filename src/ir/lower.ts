@@ -9,7 +9,6 @@ import {
   ACTIVATION_ALIASES,
   defaultNetwork,
   NAMINGS,
-  type Activation,
   type CompoundIR,
   type ConvIR,
   type FamilyIR,
@@ -199,6 +198,9 @@ function unknownStatement(s: Statement & { kind: 'unknown' }, sink: DiagnosticSi
 }
 
 /** Applies one scope's statements to `net` (a copy of the base for variants). */
+/** Output strides timm's builder takes. */
+const OUTPUT_STRIDES = [8, 16, 32];
+
 function applyStatements(
   statements: Statement[],
   net: NetworkIR,
@@ -222,7 +224,8 @@ function applyStatements(
         break;
       case 'classes':
         if (once.first('classes', s.keywordRange))
-          net.classes = readNumber(s.value, positiveInt('classes'), sink) ?? net.classes;
+          // 0: no linear layer, the pooled features are the output (timm's num_classes=0).
+          net.classes = readNumber(s.value, { ...positiveInt('classes'), min: 0 }, sink) ?? net.classes;
         break;
       case 'activation':
         if (once.first('activation', s.keywordRange)) {
@@ -336,6 +339,18 @@ function applyStatements(
         }
         break;
       }
+      case 'features': {
+        if (!once.first('features', s.keywordRange)) break;
+        const stages: number[] = [];
+        for (const n of s.stages) {
+          const v = readNumber(n, positiveInt('feature stage'), sink);
+          if (v === undefined) continue;
+          if (stages.length > 0 && v <= stages.at(-1)!) sink.error('E049', n.range, `feature stage ${v} does not come after stage ${stages.at(-1)}`, 'list the tapped stages in increasing order, each once, as in `features 2 3 5`');
+          else stages.push(v);
+        }
+        if (stages.length === s.stages.length) net.features = { stages, ranges: s.stages.map((n) => n.range) };
+        break;
+      }
       case 'compound':
         if (scope === 'variant') sink.error('E016', s.keywordRange, '`compound` is not allowed inside a variant', 'declare the coefficients once, at family level');
         break;
@@ -359,6 +374,13 @@ function applyStatements(
             const v = readNumber(s.value, { ...positiveInt('resolution'), max: 1_000_000 }, sink);
             if (v !== undefined) scalars.resolution = { value: v, range: s.range };
             else scalars.invalid = true;
+            break;
+          }
+          case 'output_stride': {
+            const v = readNumber(s.value, positiveInt('output_stride'), sink);
+            if (v === undefined) break;
+            if (OUTPUT_STRIDES.includes(v)) net.outputStride = v;
+            else sink.error('E048', s.value!.range, `output_stride ${v} is not one of ${OUTPUT_STRIDES.join(', ')}`, 'later strides become dilation once the feature stride reaches it: 8 and 16 suit dense prediction, 32 is the classifier\'s');
             break;
           }
           case 'phi':

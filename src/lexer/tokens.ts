@@ -73,6 +73,8 @@ export const Depth = keyword('depth');
 export const Resolution = keyword('resolution');
 export const Phi = keyword('phi');
 export const Dropout = keyword('dropout');
+export const OutputStride = keyword('output_stride');
+export const Features = keyword('features');
 
 // Option keywords (only inside a statement): they are Words, so a stray one is
 // absorbed by the parser's error productions instead of derailing the parse.
@@ -115,6 +117,7 @@ export const NUMBER_ATTRIBUTES: readonly TokenType[] = [Mid, ExpandFrom, Groups,
 export const STATEMENT_KEYWORDS = [
   'family', 'variant', 'compound', 'input', 'classes', 'activation', 'norm', 'padding', 'naming', 'round', 'se',
   'stem', 'stage', 'then', 'head', 'classifier', 'drop_path', 'width', 'depth', 'resolution', 'phi', 'dropout',
+  'output_stride', 'features',
 ] as const;
 
 /** Longest keywords first so that e.g. `expand_from` is never cut short by a prefix. */

@@ -145,6 +145,7 @@ export class EffnetParser extends CstParser {
       { ALT: () => this.SUBRULE(this.headStatement) },
       { ALT: () => this.SUBRULE(this.classifierStatement) },
       { ALT: () => this.SUBRULE(this.scalarStatement) },
+      { ALT: () => this.SUBRULE(this.featuresStatement) },
     ]);
   });
 
@@ -358,7 +359,13 @@ export class EffnetParser extends CstParser {
     ]);
   });
 
-  /** `keyword number` settings: drop_path, width, depth, resolution, phi, dropout. */
+  /** `features 2 3 5`: the stages whose outputs a feature network hands out. */
+  featuresStatement = this.RULE('featuresStatement', () => {
+    const kw = this.CONSUME(T.Features);
+    this.AT_LEAST_ONE({ GATE: this.onLineOf(kw), DEF: () => this.CONSUME(T.NumberLiteral) });
+  });
+
+  /** `keyword number` settings: drop_path, width, depth, resolution, phi, dropout, output_stride. */
   scalarStatement = this.RULE('scalarStatement', () => {
     this.OR([
       { ALT: () => this.CONSUME(T.DropPath) },
@@ -367,6 +374,7 @@ export class EffnetParser extends CstParser {
       { ALT: () => this.CONSUME(T.Resolution) },
       { ALT: () => this.CONSUME(T.Phi) },
       { ALT: () => this.CONSUME(T.Dropout) },
+      { ALT: () => this.CONSUME(T.OutputStride) },
     ]);
     this.CONSUME(T.NumberLiteral);
   });

@@ -4,7 +4,8 @@ import type { ReportInput, ReportOptions } from './report.js';
 
 /**
  * The JSON report. Its shape is a contract other tools read:
- * { family, macsDefinition, variants: [{ name, resolution, width, depth, params,
+ * { family, macsDefinition, variants: [{ name, resolution, inputChannels, outputStride?,
+ *   features?: [{ name, stage, channels, stride, outShape }], width, depth, params,
  *   bnBuffers, macs, flops, activationBytes, stages: [...], layers: [...] }] }
  */
 export function jsonReport(r: ReportInput, options: ReportOptions = {}): string {
@@ -18,6 +19,9 @@ export function jsonReport(r: ReportInput, options: ReportOptions = {}): string 
     variants: r.variants.map((v) => ({
       name: v.name,
       resolution: v.resolution,
+      inputChannels: v.inputChannels,
+      ...(v.outputStride !== null ? { outputStride: v.outputStride } : {}),
+      ...(v.features.length > 0 ? { features: v.features } : {}),
       width: v.width,
       depth: v.depth,
       phi: v.phi,

@@ -48,6 +48,25 @@ function stageTable(v: VariantCost): string {
   );
 }
 
+function featureTable(v: VariantCost): string {
+  return table(
+    ['feature', 'stage', 'channels', 'stride', 'output'],
+    'lrrrl',
+    v.features.map((f) => [f.name, String(f.stage), String(f.channels), String(f.stride), shape(f.outShape)]),
+  );
+}
+
+/** What the variant takes and gives beyond an RGB classifier: input channels, output stride, feature maps. */
+function shapeNotes(v: VariantCost): string[] {
+  const notes: string[] = [];
+  if (v.outputStride !== null) {
+    const dilated = v.stages.filter((s) => s.dilation !== undefined).map((s) => `stage ${s.index} dilation ${s.dilation}`);
+    notes.push(`\`output_stride ${v.outputStride}\`: strides past it became dilation${dilated.length > 0 ? ` (${dilated.join(', ')})` : ''}.`);
+  }
+  if (v.features.length > 0) notes.push(`A feature network: it hands out ${v.features.length} feature maps and has no head or classifier.`);
+  return notes;
+}
+
 function layerTable(v: VariantCost): string {
   return table(
     ['layer', 'type', 'role', 'input', 'output', 'k', 's', 'groups', 'act', 'params', 'MACs'],
@@ -77,11 +96,14 @@ export function markdownReport(r: ReportInput, options: ReportOptions = {}): str
   for (const v of r.variants) {
     out.push(`## ${markdownText(v.name)}`, '');
     out.push(
-      `${v.resolution}×${v.resolution} input, width ${multiplier(v.width)}, depth ${multiplier(v.depth)}${v.phi === null ? '' : `, phi ${v.phi}`}: ` +
+      `${v.resolution}×${v.resolution}${v.inputChannels === 3 ? '' : `×${v.inputChannels}`} input, width ${multiplier(v.width)}, depth ${multiplier(v.depth)}${v.phi === null ? '' : `, phi ${v.phi}`}: ` +
         `${grouped(v.params)} parameters, ${grouped(v.bnBuffers)} BatchNorm buffers, ${grouped(v.macs)} MACs (${human(v.macs)}), ${grouped(v.flops)} FLOPs.`,
       '',
     );
     out.push(stageTable(v), '');
+    const notes = shapeNotes(v);
+    if (notes.length > 0) out.push(notes.join(' '), '');
+    if (v.features.length > 0) out.push(featureTable(v), '');
     if (options.perLayer) out.push(`### ${markdownText(v.name)}: layers`, '', layerTable(v), '');
   }
   return out.join('\n').replace(/\n+$/, '\n');

@@ -77,8 +77,11 @@ export function checkpointTensors(layers: readonly LayerSpec[], layout: Layout):
           t(`${b}.bias`, [s.channels], 'fc2.bias'),
         ];
       }
-      case 'linear':
-        return [t(`${a}.weight`, [l.spec.out, l.spec.in], 'linear.weight'), t(`${a}.bias`, [l.spec.out], 'linear.bias')];
+      case 'linear': {
+        const { out, in: inFeatures, timmConv } = l.spec;
+        const kernel = layout === 'timm' && timmConv ? [out, inFeatures, 1, 1] : [out, inFeatures];
+        return [t(`${a}.weight`, kernel, 'linear.weight'), t(`${a}.bias`, [out], 'linear.bias')];
+      }
     }
   });
 }
@@ -99,7 +102,14 @@ export class NonfiniteWeightsError extends WeightsError {}
 export interface BindOptions {
   /** Load NaN, ±Infinity and negative running variances instead of refusing them. */
   allowNonfinite?: boolean;
+  /**
+   * A feature network, loading a whole classifier's checkpoint: tensors of the modules it leaves
+   * out (later stages, head, classifier) are skipped. One more tensor on a module it keeps is still an error.
+   */
+  backbone?: boolean;
 }
+
+const moduleOf = (name: string) => name.slice(0, name.lastIndexOf('.'));
 
 /** A tensor's values a model cannot use: NaN, ±Infinity, or (a BatchNorm running variance) below 0. */
 function unusable(e: ExpectedTensor, data: Float32Array): string | undefined {
@@ -130,7 +140,8 @@ export function bindCheckpoint(file: SafetensorsFile, layers: readonly LayerSpec
   const missing = expected.filter((e) => !file.tensors.has(e.name)).map((e) => e.name);
   if (missing.length > 0) throw new WeightsError(`the weights lack ${missing.length} tensor${missing.length === 1 ? '' : 's'} of ${who}: ${list(missing)}`);
   const known = new Set(expected.map((e) => e.name));
-  const extra = [...file.tensors.keys()].filter((n) => !known.has(n) && !IGNORED.test(n));
+  const modules = new Set(expected.map((e) => moduleOf(e.name)));
+  const extra = [...file.tensors.keys()].filter((n) => !known.has(n) && !IGNORED.test(n) && !(options.backbone && !modules.has(moduleOf(n))));
   if (extra.length > 0) throw new WeightsError(`the weights hold ${extra.length} tensor${extra.length === 1 ? '' : 's'} that ${who} does not have: ${list(extra)}`);
   const bound = new Map<string, LayerWeights>();
   for (const e of expected) {

@@ -27,8 +27,10 @@ export interface ConvSpec {
    * checkpoint tensor `<conv>.<i>.weight`; `kernel` is the largest, the one runtimes execute.
    */
   splits?: ConvSplitSpec[];
-  /** [top, bottom, left, right]. */
+  /** [top, bottom, left, right] at the variant's resolution. */
   padding: [number, number, number, number];
+  /** TensorFlow SAME padding (timm's Conv2dSame): it follows the input size, so `padding` holds only at the variant's resolution (`paddingAt`). */
+  same?: boolean;
   /** The convolution's own bias (absent: none). */
   bias?: boolean;
   norm: NormSpec | null;
@@ -71,13 +73,24 @@ export interface LinearSpec {
   out: number;
   act: Activation;
   timm?: string;
+  /** timm holds the layer as a 1×1 convolution on the pooled map (its `conv_head`): weight `[out, in, 1, 1]`, the same values. */
+  timmConv?: boolean;
 }
 
-/** Global average pool, an optional hidden layer, dropout, the final linear layer. */
+/** Global average pool, an optional hidden layer, dropout, the final linear layer (none for `classes 0`: pooled features out, as timm's `num_classes=0`). */
 export interface ClassifierSpec {
   hidden: LinearSpec | null;
   dropout: number;
-  linear: LinearSpec;
+  linear: LinearSpec | null;
+}
+
+/** A feature map the network hands out (timm's `features_only`): the output of a stage. */
+export interface FeatureSpec {
+  /** The stage whose output it is (torchvision's module name, `features.3`). */
+  name: string;
+  channels: number;
+  /** Input pixels per output pixel along each axis (timm's `reduction`). */
+  stride: number;
 }
 
 /**
@@ -90,6 +103,8 @@ export interface Builder<T> {
   se(x: T, spec: SeSpec): T;
   block(x: T, spec: BlockSpec, body: (x: T) => T): T;
   classifier(x: T, spec: ClassifierSpec): T;
+  /** Hands `x` out as a feature map and returns it unchanged. A feature network ends at its last feature, without head or classifier. */
+  feature(x: T, spec: FeatureSpec): T;
 }
 
 /** A generated network: the whole forward pass against any builder. */
@@ -99,9 +114,14 @@ export type Network = <T>(x: T, b: Builder<T>) => T;
 export interface ModelMetadata {
   family: string;
   variant: string;
-  /** Input height and width. */
+  /** Input height and width the variant is trained at (tfjs models take other sizes too). */
   resolution: number;
+  /** Channels of the input image. */
+  inputChannels: number;
+  /** Logits per image; 0 for a feature network, or for one that hands out its pooled features (timm's `num_classes=0`). */
   classes: number;
+  /** The feature maps a feature network hands out, in order; empty for a classifier. */
+  features: readonly FeatureSpec[];
   /** Trainable parameters (PyTorch's count). */
   params: number;
   /** BatchNorm running statistics; tf.layers counts them as non-trainable parameters. */
@@ -121,9 +141,10 @@ export function layerSpecs(network: Network): LayerSpec[] {
     block: (x, _spec, body) => body(x),
     classifier: (x, spec) => {
       if (spec.hidden) layers.push({ kind: 'linear', spec: spec.hidden });
-      layers.push({ kind: 'linear', spec: spec.linear });
+      if (spec.linear) layers.push({ kind: 'linear', spec: spec.linear });
       return x;
     },
+    feature: (x) => x,
   });
   return layers;
 }
@@ -136,6 +157,7 @@ export function inputChannels(network: Network): number {
     se: (x) => x,
     block: (x, _spec, body) => body(x),
     classifier: (x) => x,
+    feature: (x) => x,
   });
   if (channels === undefined) throw new Error('the network has no convolution to take its input channels from');
   return channels;
@@ -159,10 +181,48 @@ function sameAxis(size: number, kernel: number, stride: number): [number, number
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
-/** 'valid' (no padding), 'same' (TensorFlow SAME on this input size reproduces it) or 'explicit'. */
-export function paddingMode(s: ConvSpec, height: number, width: number): 'valid' | 'same' | 'explicit' {
+/** [top, bottom, left, right] padding on an input of this size: SAME padding follows the size, any other is fixed. */
+export function paddingAt(s: ConvSpec, height: number, width: number): [number, number, number, number] {
+  return s.same ? [...sameAxis(height, kernelReach(s), s.stride), ...sameAxis(width, kernelReach(s), s.stride)] : s.padding;
+}
+
+/**
+ * 'valid' (no padding), 'same' (TensorFlow SAME on this input size reproduces it) or 'explicit'.
+ * Without a size (a model taking any size), 'same' only where it holds for every size.
+ */
+export function paddingMode(s: ConvSpec, height?: number, width?: number): 'valid' | 'same' | 'explicit' {
+  if (s.same) return 'same';
   const p = s.padding;
   if (p.every((v) => v === 0)) return 'valid';
+  if (height === undefined || width === undefined) {
+    // Stride 1 SAME pads (reach − 1) / 2 on each side whatever the size.
+    const half = (kernelReach(s) - 1) / 2;
+    return s.stride === 1 && p.every((v) => v === half) ? 'same' : 'explicit';
+  }
   const same = [...sameAxis(height, kernelReach(s), s.stride), ...sameAxis(width, kernelReach(s), s.stride)];
   return same.every((v, i) => v === p[i]) ? 'same' : 'explicit';
+}
+
+/** An input the network cannot take: a convolution would have no output pixels. */
+export class InputSizeError extends Error {}
+
+/** [height, width, channels] of each feature map (or of the last convolution's output for a classifier) for an input of this size. */
+export function shapesAt(network: Network, height: number, width: number): { output: [number, number, number]; features: [number, number, number][] } {
+  const features: [number, number, number][] = [];
+  type S = [number, number, number];
+  const out = network<S>([height, width, inputChannels(network)], {
+    conv([h, w], s) {
+      const [t, b, l, r] = paddingAt(s, h, w);
+      const reach = kernelReach(s);
+      const oh = Math.floor((h + t + b - reach) / s.stride) + 1;
+      const ow = Math.floor((w + l + r - reach) / s.stride) + 1;
+      if (oh < 1 || ow < 1) throw new InputSizeError(`layer \`${s.name}\` gets ${h}×${w} pixels, too few for its ${s.kernel}×${s.kernel} kernel`);
+      return [oh, ow, s.out];
+    },
+    se: (x) => x,
+    block: (x, _s, body) => body(x),
+    classifier: ([, , c], s) => [1, 1, s.linear?.out ?? s.hidden?.out ?? c],
+    feature: (x) => (features.push(x), x),
+  });
+  return { output: out, features };
 }

@@ -1,4 +1,4 @@
-import { executedKernelFloats, inputChannels, isDepthwise, kernelReach, type Activation, type Builder, type ConvSpec, type LayerSpec, type Network } from './spec.js';
+import { executedKernelFloats, inputChannels, isDepthwise, kernelReach, paddingAt, type Activation, type Builder, type ConvSpec, type LayerSpec, type Network } from './spec.js';
 
 // A network as a sequence of WGSL dispatches for one image: which kernel,
 // its baked constants, where its tensors lie in one activation arena (planned
@@ -46,12 +46,25 @@ export interface Packing {
   columns?: [number, number];
 }
 
+/** A tensor the network hands out, read back after the last step: NHWC, one image. */
+export interface PlanOutput {
+  /** The feature's name (`features.3`), or `classifier` for a classifier's logits or pooled features. */
+  layer: string;
+  offset: number;
+  floats: number;
+  /** [height, width, channels]; [1, 1, classes] for a classifier. */
+  shape: [number, number, number];
+}
+
 export interface WgslPlan {
   steps: Step[];
   arenaFloats: number;
   /** One image, NHWC. */
   input: { offset: number; floats: number; channels: number };
-  output: { offset: number; floats: number };
+  /** A classifier's one output (logits, or pooled features for `classes 0`), or a feature network's maps in the order it hands them out. */
+  outputs: PlanOutput[];
+  /** Whether the network hands out feature maps (`Builder.feature`) rather than a classifier's output. */
+  features: boolean;
   /** Floats per weight chunk. */
   chunks: number[];
   packing: Packing[];
@@ -199,6 +212,9 @@ export function planWgsl(network: Network, resolution: number, options: PlanOpti
     return out;
   };
   const applied = new Map<Tensor, Tensor>();
+  /** Feature maps in the order the network hands them out. */
+  const features: { tensor: Tensor; layer: string }[] = [];
+  const handedOut = new Set<Tensor>();
   /** The tensor with its pending SE gate applied (once, however many consumers need it). */
   const plain = (x: Tensor): Tensor => {
     if (!x.gate) return x;
@@ -211,11 +227,11 @@ export function planWgsl(network: Network, resolution: number, options: PlanOpti
 
   const builder: Builder<Tensor> = {
     conv(x, s: ConvSpec) {
-      const pointwise = s.kernel === 1 && s.stride === 1 && !isDepthwise(s) && s.padding.every((p) => p === 0);
-      // Only the 1×1 kernel scales its input channels as it reads them.
-      if (!pointwise) x = plain(x);
       const [h, w, c] = x.shape;
-      const [pt, pb, pl, pr] = s.padding;
+      const [pt, pb, pl, pr] = paddingAt(s, h, w);
+      const pointwise = s.kernel === 1 && s.stride === 1 && !isDepthwise(s) && pt + pb + pl + pr === 0;
+      // Only the 1×1 kernel scales its input channels as it reads them (a gate leaves the shape as it is).
+      if (!pointwise) x = plain(x);
       const reach = kernelReach(s);
       const ho = Math.floor((h + pt + pb - reach) / s.stride) + 1;
       const wo = Math.floor((w + pl + pr - reach) / s.stride) + 1;
@@ -266,7 +282,8 @@ export function planWgsl(network: Network, resolution: number, options: PlanOpti
       const y = body(x);
       const last = steps[steps.length - 1]!;
       const io = tensorOf.get(last)!;
-      if (!y.gate && io.output === y && !io.residual && (last.kind === 'pointwise' || last.kind === 'conv2d')) {
+      // A feature map handed out inside the body is the value before the skip add: it keeps its own tensor.
+      if (!y.gate && io.output === y && !io.residual && !handedOut.has(y) && (last.kind === 'pointwise' || last.kind === 'conv2d')) {
         last.consts.HAS_RESIDUAL = true;
         io.residual = x;
         lives[x.id]!.end = Math.max(lives[x.id]!.end, steps.length - 1);
@@ -275,12 +292,21 @@ export function planWgsl(network: Network, resolution: number, options: PlanOpti
       // A block that ends in its SE (a single-conv fused block), or in a kernel without a residual input.
       return scale(y, s.name, x);
     },
+    feature(x, s) {
+      // The map handed out holds the gated values.
+      x = plain(x);
+      if (x.shape[2] !== s.channels) throw new PlanError(`feature \`${s.name}\` has ${s.channels} channels but gets ${x.shape[2]}`, s.name, 'sequence');
+      features.push({ tensor: x, layer: s.name });
+      handedOut.add(x);
+      return x;
+    },
     classifier(x, s) {
       x = plain(x);
       const c = x.shape[2];
       let y = tensor([1, 1, c]);
       step({ kind: 'pool', layer: 'classifier', act: 'identity', vec4: false, consts: { HW: x.shape[0] * x.shape[1], C: c }, workgroups: invocations(c, 'classifier') }, { input: x, output: y });
-      for (const l of s.hidden ? [s.hidden, s.linear] : [s.linear]) {
+      // Without a final linear layer (`classes 0`) the pooled features, or the hidden layer's, are the output.
+      for (const l of [s.hidden, s.linear].filter((l) => l !== null)) {
         const out = tensor([1, 1, l.out]);
         const whole = align4(l.in * l.out) + align4(l.out);
         // Columns per slice when the layer is larger than a binding (the ImageNet-21k head of a wide network).
@@ -300,8 +326,13 @@ export function planWgsl(network: Network, resolution: number, options: PlanOpti
   const channels = inputChannels(network);
   const input = tensor([resolution, resolution, channels]);
   lives[input.id]!.start = -1;
-  const output = network<Tensor>(input, builder);
-  lives[output.id]!.end = steps.length;
+  const result = network<Tensor>(input, builder);
+  const last = features[features.length - 1];
+  // `plain`: the network may return the gated tensor it handed out (`feature` returned it applied).
+  if (last && plain(result) !== last.tensor) throw new PlanError(`a feature network ends at its last feature, \`${last.layer}\`; this one goes on after it`, last.layer, 'sequence');
+  const outputs = features.length > 0 ? features : [{ tensor: plain(result), layer: 'classifier' }];
+  // Outputs are read back after the last step: no later tensor may take their floats.
+  for (const o of outputs) lives[o.tensor.id]!.end = steps.length;
   const arenaFloats = allocate(lives);
   for (const [s, io] of tensorOf) {
     s.params.input = lives[io.input.id]!.offset;
@@ -313,7 +344,8 @@ export function planWgsl(network: Network, resolution: number, options: PlanOpti
     steps,
     arenaFloats,
     input: { offset: lives[input.id]!.offset, floats: input.floats, channels },
-    output: { offset: lives[output.id]!.offset, floats: output.floats },
+    outputs: outputs.map(({ tensor: t, layer }) => ({ layer, offset: lives[t.id]!.offset, floats: t.floats, shape: t.shape })),
+    features: features.length > 0,
     chunks,
     packing,
     tensorFloats: lives.reduce((a, l) => a + l.floats, 0),

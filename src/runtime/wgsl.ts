@@ -11,9 +11,9 @@ import { planWgsl, type Packing, type PlanOptions, type WgslPlan } from './wgsl-
 // dispatch plan is recomputed here from the same network description.
 
 export type { Layout, Weights } from './checkpoint.js';
-export type { Activation, BlockSpec, Builder, ClassifierSpec, ConvSpec, LinearSpec, ModelMetadata, Network, NormSpec, SeSpec } from './spec.js';
+export type { Activation, BlockSpec, Builder, ClassifierSpec, ConvSpec, FeatureSpec, LinearSpec, ModelMetadata, Network, NormSpec, SeSpec } from './spec.js';
 export { WeightsError } from './safetensors.js';
-export type { PlanOptions, WgslPlan } from './wgsl-plan.js';
+export type { PlanOptions, PlanOutput, WgslPlan } from './wgsl-plan.js';
 
 /** What the generated module holds besides the network: its shaders and which one each dispatch runs. */
 export interface WgslProgram {
@@ -21,9 +21,8 @@ export interface WgslProgram {
   stepShaders: readonly number[];
 }
 
-export interface WgslModel {
-  /** Runs a batch: NHWC float32 `[batch, R, R, C]` in (C the spec's input channels), logits `[batch, classes]` out. */
-  run(input: Float32Array, batch?: number): Promise<Float32Array>;
+/** What classifier and feature models share. */
+export interface WgslModelBase {
   /** Frees every buffer the model holds. */
   dispose(): void;
   /** Times each dispatch on its own (one submit each, on the input last run): where the time goes. */
@@ -35,6 +34,20 @@ export interface WgslModel {
   /** What one buffer per intermediate tensor would take. */
   readonly tensorBytes: number;
   readonly weightBytes: number;
+}
+
+/** A classifier. */
+export interface WgslModel extends WgslModelBase {
+  /** Runs a batch: NHWC float32 `[batch, R, R, C]` in (C the spec's input channels), logits `[batch, classes]` out (pooled features `[batch, channels]` for `classes 0`). */
+  run(input: Float32Array, batch?: number): Promise<Float32Array>;
+}
+
+/** A feature network (`metadata.features` not empty). */
+export interface WgslFeatureModel extends WgslModelBase {
+  /** Runs a batch: NHWC float32 `[batch, R, R, C]` in, one NHWC map `[batch, h, w, c]` per feature out, in the order of `features`. */
+  run(input: Float32Array, batch?: number): Promise<Float32Array[]>;
+  /** Each feature map's name and [h, w, c] for one image. */
+  readonly features: readonly { name: string; shape: readonly [number, number, number] }[];
 }
 
 // GPUBufferUsage and GPUMapMode values, so this module needs no WebGPU globals to load.
@@ -89,16 +102,22 @@ function checkLimits(device: GPUDevice, plan: WgslPlan, who: string): void {
 
 /** Binds a safetensors checkpoint to the network (torchvision or timm names). */
 export function loadWgslWeights(network: Network, meta: ModelMetadata, bytes: Uint8Array, layout: Layout = 'torchvision'): Weights {
-  return bindCheckpoint(parseSafetensors(bytes), layerSpecs(network), layout, `${meta.family} ${meta.variant}`);
+  return bindCheckpoint(parseSafetensors(bytes), layerSpecs(network), layout, `${meta.family} ${meta.variant}`, { backbone: meta.features.length > 0 });
 }
 
-/**
- * Creates buffers and pipelines once; validation errors (Tint's, with line:col) surface here.
- * `options` must be those the program was planned with (tests only: generated code plans with the defaults).
- */
-export async function createWgslModel(device: GPUDevice, network: Network, meta: ModelMetadata, program: WgslProgram, weights: Weights, options: PlanOptions = {}): Promise<WgslModel> {
+/** Buffers, pipelines and bind groups of one planned model, and a batch runner reading every output back in one submit. */
+async function createRunner(device: GPUDevice, network: Network, meta: ModelMetadata, program: WgslProgram, weights: Weights, options: PlanOptions, wants: 'classifier' | 'features') {
   const who = `${meta.family} ${meta.variant}`;
+  // Metadata generated before feature networks existed has no `features`: a classifier's.
+  const stated = meta.features ?? [];
+  const isFeatureNetwork = stated.length > 0;
+  if (wants === 'classifier' && isFeatureNetwork) throw new Error(`${who} is a feature network: use createWgslFeatureModel`);
+  if (wants === 'features' && !isFeatureNetwork) throw new Error(`${who} is a classifier: use createWgslModel`);
   const plan = planWgsl(network, meta.resolution, options);
+  const planned = plan.features ? plan.outputs.map((o) => `${o.layer} (${o.shape[2]} channels)`) : [];
+  const named = stated.map((f) => `${f.name} (${f.channels} channels)`);
+  if (planned.join() !== named.join())
+    throw new Error(`${who}: the metadata names the features [${named.join(', ')}] but the network hands out [${planned.join(', ')}]; regenerate it with this effnet version`);
   if (plan.steps.length !== program.stepShaders.length)
     throw new Error(`${who}: the generated module has ${program.stepShaders.length} dispatches but the runtime plans ${plan.steps.length}; regenerate it with this effnet version`);
   checkLimits(device, plan, who);
@@ -150,38 +169,11 @@ export async function createWgslModel(device: GPUDevice, network: Network, meta:
   );
 
   const imageFloats = plan.input.floats;
-  const classes = plan.output.floats;
-  return {
+  const base: WgslModelBase = {
     dispatches: plan.steps.length,
     arenaBytes: plan.arenaFloats * 4,
     tensorBytes: plan.tensorFloats * 4,
     weightBytes: plan.chunks.reduce((a, c) => a + c * 4, 0),
-    async run(input, batch = input.length / imageFloats) {
-      if (!Number.isInteger(batch) || batch < 1 || input.length !== batch * imageFloats)
-        throw new Error(`${who} takes NHWC float32 [batch, ${meta.resolution}, ${meta.resolution}, ${plan.input.channels}]: ${input.length} values are not ${batch} images of ${imageFloats}`);
-      const staging = device.createBuffer({ size: input.byteLength, usage: COPY_SRC | COPY_DST });
-      const readback = device.createBuffer({ size: batch * classes * 4, usage: MAP_READ | COPY_DST });
-      device.queue.writeBuffer(staging, 0, input);
-      const encoder = device.createCommandEncoder();
-      for (let b = 0; b < batch; b++) {
-        encoder.copyBufferToBuffer(staging, b * imageFloats * 4, arena, plan.input.offset * 4, imageFloats * 4);
-        const pass = encoder.beginComputePass();
-        plan.steps.forEach((s, i) => {
-          pass.setPipeline(pipelines[program.stepShaders[i]!]!);
-          pass.setBindGroup(0, groups[i]!);
-          pass.dispatchWorkgroups(s.workgroups[0], s.workgroups[1]);
-        });
-        pass.end();
-        encoder.copyBufferToBuffer(arena, plan.output.offset * 4, readback, b * classes * 4, classes * 4);
-      }
-      device.queue.submit([encoder.finish()]);
-      await readback.mapAsync(1 /* GPUMapMode.READ */);
-      const logits = new Float32Array(readback.getMappedRange().slice(0));
-      readback.unmap();
-      readback.destroy();
-      staging.destroy();
-      return logits;
-    },
     async profile() {
       const out: { layer: string; kind: string; ms: number }[] = [];
       for (const [i, s] of plan.steps.entries()) {
@@ -203,4 +195,54 @@ export async function createWgslModel(device: GPUDevice, network: Network, meta:
       buffers.length = 0;
     },
   };
+
+  /** Every output of every image, in one submit: output k's batch lies contiguous in the readback buffer. */
+  async function run(input: Float32Array, batch = input.length / imageFloats): Promise<Float32Array[]> {
+    if (!Number.isInteger(batch) || batch < 1 || input.length !== batch * imageFloats)
+      throw new Error(`${who} takes NHWC float32 [batch, ${meta.resolution}, ${meta.resolution}, ${plan.input.channels}]: ${input.length} values are not ${batch} images of ${imageFloats}`);
+    const starts: number[] = [];
+    let total = 0;
+    for (const o of plan.outputs) starts.push(total), (total += batch * o.floats);
+    const staging = device.createBuffer({ size: input.byteLength, usage: COPY_SRC | COPY_DST });
+    const readback = device.createBuffer({ size: total * 4, usage: MAP_READ | COPY_DST });
+    try {
+      device.queue.writeBuffer(staging, 0, input);
+      const encoder = device.createCommandEncoder();
+      for (let b = 0; b < batch; b++) {
+        encoder.copyBufferToBuffer(staging, b * imageFloats * 4, arena, plan.input.offset * 4, imageFloats * 4);
+        const pass = encoder.beginComputePass();
+        plan.steps.forEach((s, i) => {
+          pass.setPipeline(pipelines[program.stepShaders[i]!]!);
+          pass.setBindGroup(0, groups[i]!);
+          pass.dispatchWorkgroups(s.workgroups[0], s.workgroups[1]);
+        });
+        pass.end();
+        plan.outputs.forEach((o, k) => encoder.copyBufferToBuffer(arena, o.offset * 4, readback, (starts[k]! + b * o.floats) * 4, o.floats * 4));
+      }
+      device.queue.submit([encoder.finish()]);
+      await readback.mapAsync(1 /* GPUMapMode.READ */);
+      const all = new Float32Array(readback.getMappedRange().slice(0));
+      readback.unmap();
+      return plan.outputs.map((o, k) => all.slice(starts[k]!, starts[k]! + batch * o.floats));
+    } finally {
+      readback.destroy();
+      staging.destroy();
+    }
+  }
+  return { base, run, plan };
+}
+
+/**
+ * A classifier: creates buffers and pipelines once; validation errors (Tint's, with line:col) surface here.
+ * `options` must be those the program was planned with (tests only: generated code plans with the defaults).
+ */
+export async function createWgslModel(device: GPUDevice, network: Network, meta: ModelMetadata, program: WgslProgram, weights: Weights, options: PlanOptions = {}): Promise<WgslModel> {
+  const { base, run } = await createRunner(device, network, meta, program, weights, options, 'classifier');
+  return { ...base, run: async (input, batch) => (await run(input, batch))[0]! };
+}
+
+/** A feature network (`metadata.features` not empty), as `createWgslModel`: `run` resolves to one NHWC map per feature. */
+export async function createWgslFeatureModel(device: GPUDevice, network: Network, meta: ModelMetadata, program: WgslProgram, weights: Weights, options: PlanOptions = {}): Promise<WgslFeatureModel> {
+  const { base, run, plan } = await createRunner(device, network, meta, program, weights, options, 'features');
+  return { ...base, run, features: plan.outputs.map((o) => ({ name: o.layer, shape: o.shape })) };
 }

@@ -26,20 +26,27 @@ export interface TfjsOptions {
 /** Emits `model.tfjs.ts` for one variant, formatted. */
 export async function emitTfjs(g: VariantGraph, options: TfjsOptions): Promise<string> {
   const cost = analyzeVariant(g);
+  const features = g.features.length > 0;
+  const inference = features ? 'FeatureInference' : 'Inference';
   const file = sourceFile(`${g.family}_${g.variant}.tfjs.ts`);
   file.addImportDeclaration({ namespaceImport: 'tf', moduleSpecifier: options.tfjsModule ?? DEFAULT_TFJS_MODULE });
   file.addImportDeclaration({
     moduleSpecifier: options.runtimeModule ?? TFJS_RUNTIME_MODULE,
-    namedImports: [{ name: 'tfjsRuntime' }, ...['Inference', 'Layout', 'ModelOptions', 'Weights'].map((name) => ({ name, isTypeOnly: true }))],
+    namedImports: [{ name: 'tfjsRuntime' }, ...[inference, 'Layout', 'ModelOptions', 'Weights'].map((name) => ({ name, isTypeOnly: true }))],
   });
   importNetwork(file, options.networkModule);
   file.addVariableStatement({ declarationKind: VariableDeclarationKind.Const, declarations: [{ name: 'runtime', initializer: 'tfjsRuntime(tf)' }] });
   const r = g.resolution;
+  const c = g.input[0];
+  const out = (n: string) =>
+    features
+      ? `one map per \`metadata.features\` entry (${g.features.map((f) => `${f.name} \`[${n}, ${f.shape[1]}, ${f.shape[2]}, ${f.shape[0]}]\``).join(', ')} at ${r}×${r})`
+      : `${g.classes > 0 ? 'logits' : 'pooled features'} \`[${n}, ${g.classifier!.linear?.outFeatures ?? g.classifier!.hidden?.outFeatures ?? g.classifier!.poolShape[0]}]\``;
   file.addFunction({
     isExported: true,
     name: 'createModel',
     docs: [
-      `A trainable tf.LayersModel: NHWC input \`[null, ${r}, ${r}, ${g.input[0]}]\`, logits \`[null, ${g.classes}]\`; layers are named after torchvision's modules. ` +
+      `A trainable tf.LayersModel: NHWC input \`[null, ${r}, ${r}, ${c}]\` (\`options.height\` / \`width\`: another size, \`null\` any), ${out('null')}; layers are named after torchvision's modules. ` +
         `Stochastic depth and dropout act only in training. \`countParams()\` = params + bnBuffers = ${cost.params + cost.bnBuffers}.`,
     ],
     parameters: [{ name: 'options', type: 'ModelOptions', initializer: '{}' }],
@@ -49,10 +56,10 @@ export async function emitTfjs(g: VariantGraph, options: TfjsOptions): Promise<s
   file.addFunction({
     isExported: true,
     name: 'createInference',
-    docs: [`Inference with plain ops, BatchNorm folded into the convolutions: NHWC \`[N, ${r}, ${r}, ${g.input[0]}]\` in, logits \`[N, ${g.classes}]\` out, inside tf.tidy.`],
+    docs: [`Inference with plain ops, BatchNorm folded into the convolutions: NHWC \`[N, H, W, ${c}]\` in (trained at ${r}×${r}; any size the network can take), ${out('N')} out, inside tf.tidy.`],
     parameters: [{ name: 'weights', type: 'Weights' }],
-    returnType: 'Inference',
-    statements: 'return runtime.createInference(network, metadata, weights);',
+    returnType: inference,
+    statements: `return runtime.${features ? 'createFeatureInference' : 'createInference'}(network, metadata, weights);`,
   });
   addLoadWeights(file, 'runtime.loadWeights(network, metadata, bytes, layout)');
 

@@ -16,6 +16,7 @@ import { emitTfjs } from './emit.js';
 export interface TfjsModelModule {
   metadata: ModelMetadata;
   createModel(options?: ModelOptions): tfjs.LayersModel;
+  /** Logits (pooled features for `classes 0`); a feature network's returns `FeatureInference`. */
   createInference(weights: Weights): Inference;
   loadWeights(bytes: Uint8Array, layout?: Layout): Weights;
 }

@@ -35,7 +35,7 @@ export function demoPage(g: VariantGraph, o: DemoOptions): string {
 <title>effnet demo: ${name}</title>
 <style>body{font:15px system-ui,sans-serif;margin:2em;max-width:46em}code,pre{font:13px ui-monospace,monospace}td{padding:0 1em 0 0}</style>
 <h1>${name}</h1>
-<p>The WGSL model effnet generated from <code>${htmlText(o.spec)}</code>: ${g.resolution}×${g.resolution} input, ${g.classes} classes, batch ${o.batch}.</p>
+<p>The WGSL model effnet generated from <code>${htmlText(o.spec)}</code>: ${g.resolution}×${g.resolution} input of ${g.input[0]} channels, ${g.classes} classes, batch ${o.batch}.</p>
 <p id="status">starting…</p>
 <table id="top5"></table>
 <script type="module">

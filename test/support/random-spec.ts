@@ -190,6 +190,8 @@ export function randomSpec(options: RandomSpecOptions = {}): fc.Arbitrary<Random
         : fc.integer({ min: options.minResolution ?? 15, max: options.maxResolution ?? 33 + (options.maxExtraResolution ?? 0) }),
     })
     .map((s) => {
+      // Under SAME padding a split kernel smaller than its stride is E050.
+      if (s.padding === 'same') s = { ...s, stages: s.stages.map((t) => (t.kernel === '1.3.5' && t.stride === 2 ? { ...t, kernel: '3.5' as const } : t)) };
       const stride = s.stem.stride * s.stages.reduce((p, t) => p * t.stride, 1) * (s.head?.stride ?? 1);
       const spec = { ...s, resolution: Math.max(stride, s.resolution) };
       return { ...spec, text: specText(spec) };

@@ -1,5 +1,6 @@
 /// <reference types="@webgpu/types" />
 import { compileSource } from '../../src/compile/compile.js';
+import { modelMetadata } from '../../src/cost/metadata.js';
 import { hasErrors } from '../../src/diagnostics/diagnostic.js';
 import type { VariantGraph } from '../../src/graph/graph.js';
 import { modelNetwork, modelSpec } from '../../src/graph/model-spec.js';
@@ -50,7 +51,7 @@ export function relativeError(a: Float32Array, reference: Float32Array): number 
   return a.length === reference.length && a.every(Number.isFinite) ? diff / scale : Infinity;
 }
 
-const metadata = (g: VariantGraph): ModelMetadata => ({ family: g.family, variant: g.variant, resolution: g.resolution, classes: g.classes, params: 0, bnBuffers: 0, macs: 0 });
+const metadata = (g: VariantGraph): ModelMetadata => modelMetadata(g);
 
 export function tfjsLogits(network: Network, g: VariantGraph, bytes: Uint8Array, input: Float32Array): Float32Array {
   const rt = tfjsRuntime(tf);

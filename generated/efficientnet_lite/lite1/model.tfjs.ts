@@ -8,12 +8,12 @@ export { metadata } from './network.js';
 
 const runtime = tfjsRuntime(tf);
 
-/** A trainable tf.LayersModel: NHWC input `[null, 240, 240, 3]`, logits `[null, 1000]`; layers are named after torchvision's modules. Stochastic depth and dropout act only in training. `countParams()` = params + bnBuffers = 5470344. */
+/** A trainable tf.LayersModel: NHWC input `[null, 240, 240, 3]` (`options.height` / `width`: another size, `null` any), logits `[null, 1000]`; layers are named after torchvision's modules. Stochastic depth and dropout act only in training. `countParams()` = params + bnBuffers = 5470344. */
 export function createModel(options: ModelOptions = {}): tf.LayersModel {
   return runtime.createModel(network, metadata, options);
 }
 
-/** Inference with plain ops, BatchNorm folded into the convolutions: NHWC `[N, 240, 240, 3]` in, logits `[N, 1000]` out, inside tf.tidy. */
+/** Inference with plain ops, BatchNorm folded into the convolutions: NHWC `[N, H, W, 3]` in (trained at 240×240; any size the network can take), logits `[N, 1000]` out, inside tf.tidy. */
 export function createInference(weights: Weights): Inference {
   return runtime.createInference(network, metadata, weights);
 }

@@ -7,7 +7,9 @@ export const metadata = {
   family: 'lcnet',
   variant: 'w1_0',
   resolution: 224,
+  inputChannels: 3,
   classes: 1000,
+  features: [],
   params: 2953800,
   bnBuffers: 10944,
   macs: 155700480,
@@ -418,9 +420,9 @@ function stage6<T>(x: T, b: Builder<T>): T {
 /** global average pool and classifier. */
 function head<T>(x: T, b: Builder<T>): T {
   return b.classifier(x, {
-    hidden: { name: 'classifier.0', in: 512, out: 1280, act: 'hardswish' },
+    hidden: { name: 'classifier.0', in: 512, out: 1280, act: 'hardswish', timm: 'conv_head', timmConv: true },
     dropout: 0.2,
-    linear: { name: 'classifier.3', in: 1280, out: 1000, act: 'identity' },
+    linear: { name: 'classifier.3', in: 1280, out: 1000, act: 'identity', timm: 'classifier' },
   });
 }
 
