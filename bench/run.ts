@@ -8,13 +8,15 @@ import { lowerFamily } from '../src/ir/lower.js';
 import { parseText } from '../src/parser/parse.js';
 import { specFiles } from '../src/generate/generate.js';
 import { renderReport, reportInput } from '../src/report/report.js';
+import { benchPictures } from './pictures.js';
 import { benchTfjs } from './tfjs.js';
 import { benchWgsl } from './wgsl.js';
 
 // `npm run bench`: JSON on stdout. Times each pipeline phase on the shipped
 // specs, and how the whole pipeline grows with 1, 10 and 100 variants in one
 // spec (ratios against the 1-variant run, measured in the same process), and
-// the generated tfjs b0's two execution paths against each other, and the
+// the architecture and scaling SVGs against the report target's whole output, the
+// generated tfjs b0's two execution paths against each other, and the
 // generated WGSL b0 against tfjs-backend-webgpu on the same Dawn adapter.
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -53,6 +55,7 @@ function syntheticSpec(n: number): string {
 const specs = Object.fromEntries(specFiles('specs').map((f) => [f, measure(readFileSync(f, 'utf8'), f, 15)]));
 const growth = Object.fromEntries([1, 10, 100].map((n) => [n, measure(syntheticSpec(n), `synthetic-${n}.effnet`, n === 100 ? 5 : 15)]));
 const t1 = growth[1]!.totalMs;
+const pictures = await benchPictures(5);
 const tfjs = await benchTfjs(20);
 const wgsl = await benchWgsl(5);
 console.log(
@@ -66,6 +69,7 @@ console.log(
         ratio10to1: Number((growth[10]!.totalMs / t1).toFixed(2)),
         ratio100to1: Number((growth[100]!.totalMs / t1).toFixed(2)),
       },
+      pictures,
       tfjs,
       wgsl,
     },

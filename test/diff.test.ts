@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDiff } from '../src/cli/diff-command.js';
 import { diffRefs } from '../src/diff/diff.js';
-import { isEmpty, num, type Diff, type Num, type StageRow, type VariantDiff } from '../src/diff/model.js';
+import { isEmpty, num, type Diff, type Num, type SettingChange, type StageRow, type VariantDiff } from '../src/diff/model.js';
 import { renderDiff } from '../src/diff/render.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -96,7 +96,7 @@ describe('effnet diff goldens', () => {
 
   it('b0 → b3 summary line', async () => {
     const r = await run(['specs/efficientnet.effnet#b0', 'specs/efficientnet.effnet#b3']);
-    expect(r.stdout.split('\n')[0]).toBe('b0 → b3: params +131 %, MACs +374 %, resolution 224 → 300, 4 settings changed');
+    expect(r.stdout.split('\n')[0]).toBe('b0 → b3: params +131 %, MACs +374 %, resolution 224 → 300, 6 settings changed');
   });
 
   it('colours changed cells only on request (TTY without NO_COLOR)', async () => {
@@ -133,10 +133,12 @@ describe('semantic differences', () => {
     expect(stage5.blocks).toBe(1);
   });
 
-  it('a variant on one side only is looked up by name on the other', () => {
+  it('a variant on one side only is looked up by name on the other, and the output says so', () => {
     const d = diffRefs('git:HEAD~2:specs/efficientnet.effnet', 'specs/efficientnet.effnet#b0', repo);
-    expect(d.kind).toBe('variant');
+    if (d.kind !== 'variant') throw new Error('expected a variant diff');
     expect(isEmpty(d)).toBe(false);
+    expect([d.a, d.b, d.byName]).toEqual(['git:HEAD~2:specs/efficientnet.effnet#b0', 'specs/efficientnet.effnet#b0', 'a']);
+    expect(d.refs).toEqual({ a: 'git:HEAD~2:specs/efficientnet.effnet', b: 'specs/efficientnet.effnet#b0' });
   });
 });
 
@@ -172,7 +174,12 @@ describe('--fail-on', () => {
 describe('bad references exit 2 with one line on stderr', () => {
   const bad: [string, string[], RegExp, () => string][] = [
     ['missing file', ['specs/nope.effnet#b0', 'specs/efficientnet.effnet#b0'], /^effnet: specs\/nope\.effnet#b0: cannot read specs\/nope\.effnet: no such file\n$/, () => root],
-    ['unknown variant', ['specs/efficientnet.effnet#b0', 'specs/efficientnet.effnet#b99'], /^effnet: specs\/efficientnet\.effnet#b99:\d+: family `efficientnet` has no variant `b99`\n$/, () => root],
+    [
+      'unknown variant, with the variants there are',
+      ['specs/efficientnet.effnet#b0', 'specs/efficientnet.effnet#b99'],
+      /^effnet: specs\/efficientnet\.effnet#b99:\d+: family `efficientnet` has no variant `b99`; its variants are b0, b1, b2, b3, b4, b5, b6, b7, b8, l2\n$/,
+      () => root,
+    ],
     ['unknown revision', ['git:nosuchrev:specs/efficientnet.effnet', 'specs/efficientnet.effnet'], /^effnet: git:nosuchrev:specs\/efficientnet\.effnet: unknown git revision `nosuchrev`\n$/, () => repo],
     ['file missing at a revision', ['git:HEAD:specs/other.effnet', 'specs/efficientnet.effnet'], /^effnet: git:HEAD:specs\/other\.effnet: specs\/other\.effnet does not exist at revision `HEAD`\n$/, () => repo],
     ['malformed git reference', ['git:HEAD', 'specs/efficientnet.effnet'], /^effnet: git:HEAD: expected git:REV:path/, () => repo],
@@ -193,6 +200,8 @@ describe('bad references exit 2 with one line on stderr', () => {
 
 const neg = (x: number) => (x === 0 ? 0 : -x);
 const mirrorNum = (n: Num): Num => ({ ...num(n.b, n.a), delta: neg(n.delta) });
+/** A setting one side lacks has no key there: swapping must not invent an `undefined` one. */
+const mirrorSetting = (s: SettingChange): SettingChange => ({ path: s.path, ...('b' in s ? { a: s.b } : {}), ...('a' in s ? { b: s.a } : {}) });
 const mirrorRow = (r: StageRow): StageRow => ({ ...r, a: r.b, b: r.a, params: mirrorNum(r.params), macs: mirrorNum(r.macs), blocks: neg(r.blocks), layers: neg(r.layers) });
 function mirrorVariant(d: VariantDiff): VariantDiff {
   const totals = Object.fromEntries(Object.entries(d.totals).map(([k, n]) => [k, mirrorNum(n)])) as VariantDiff['totals'];
@@ -202,14 +211,16 @@ function mirrorVariant(d: VariantDiff): VariantDiff {
     b: d.a,
     totals,
     stages: d.stages.map(mirrorRow),
-    settings: d.settings.map((s) => ({ ...s, a: s.b, b: s.a })),
+    settings: d.settings.map(mirrorSetting),
     ...(d.refs ? { refs: { a: d.refs.b, b: d.refs.a } } : {}),
+    ...(d.byName ? { byName: d.byName === 'a' ? 'b' : 'a' } : {}),
+    ...(d.graphs ? { graphs: [d.graphs[1], d.graphs[0]] as const } : {}),
   };
 }
 /** What B → A must be, given A → B. */
 function mirror(d: Diff): Diff {
   if (d.kind === 'variant') return mirrorVariant(d);
-  return { ...d, a: d.b, b: d.a, families: { a: d.families.b, b: d.families.a }, added: d.removed, removed: d.added, changed: d.changed.map(mirrorVariant), settings: d.settings.map((s) => ({ ...s, a: s.b, b: s.a })) };
+  return { ...d, a: d.b, b: d.a, families: { a: d.families.b, b: d.families.a }, added: d.removed, removed: d.added, changed: d.changed.map(mirrorVariant), settings: d.settings.map(mirrorSetting) };
 }
 /** Settings are listed in the order of the keys met; compare them as sets. */
 const canonical = (d: Diff): unknown =>

@@ -48,7 +48,7 @@ describe('generate removes and replaces only files it made', () => {
     writeFileSync(join(dir, 'generated/mobilenet_v3/small/notes.md'), '# mine\n');
     expect(await run(['generate', '--check'], dir)).toMatchObject({ code: 0 });
     const r = await run(['generate'], dir);
-    expect(r).toMatchObject({ code: 0, stdout: 'generated/ is up to date (12 files)\n' });
+    expect(r).toMatchObject({ code: 0, stdout: 'generated/ is up to date (14 files)\n' });
     expect(readFileSync(join(dir, 'generated/NOTES.txt'), 'utf8')).toBe('my notes\n');
     expect(readFileSync(join(dir, 'generated/mobilenet_v3/small/notes.md'), 'utf8')).toBe('# mine\n');
   });

@@ -22,9 +22,15 @@ const RANK: Record<string, number> = {
   report: 7,
   grammar: 7,
   emit: 7,
+  // The spec printer (`effnet fmt`, the Prettier plugin): text → CST → canonical text.
+  format: 3,
   tfjs: 8,
   wgsl: 8,
   generate: 9,
+  // Compound-scaling tables and search: build variants and read their costs.
+  search: 8,
+  // The language server: compiles, formats and answers an editor over LSP.
+  lsp: 9,
   diff: 8,
   weights: 6,
   cli: 10,

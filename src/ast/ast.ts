@@ -22,6 +22,8 @@ export interface Option {
   key: string;
   keyRange: Range;
   value?: Value;
+  /** Options that take several numbers (`mean 0.485 0.456 0.406`): all of them; `value` is the last. */
+  values?: Num[];
   range: Range;
 }
 
@@ -49,6 +51,8 @@ export type Statement =
   | (Base & { kind: 'scalar'; key: ScalarKey; value?: Num })
   | (Base & { kind: 'compound'; options: Option[] })
   | (Base & { kind: 'features'; stages: Num[] })
+  /** Options keyed `resize`, `crop`, `crop_pct`, `mean`, `std`, and `interpolation` for a bare name. */
+  | (Base & { kind: 'preprocess'; options: Option[] })
   | (Base & { kind: 'unknown'; words: Value[] });
 
 export interface VariantNode extends Base {

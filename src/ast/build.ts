@@ -136,6 +136,19 @@ function attributes(node: CstNode): Option[] {
   return out;
 }
 
+/** A preprocess option: `key value…`, or a bare name (the interpolation). */
+function preprocessOption(node: CstNode): Option | undefined {
+  const bare = token(node, 'Identifier');
+  if (bare) {
+    const w = word(bare)!;
+    return { key: 'interpolation', keyRange: w.range, value: w, range: w.range };
+  }
+  const opt = keyValueOption(node);
+  if (opt === undefined) return undefined;
+  const values = tokens(node).filter((t) => t.tokenType.name === 'NumberLiteral' && !t.isInsertedInRecovery).map((t) => num(t)!);
+  return opt.key === 'mean' || opt.key === 'std' ? { ...opt, values } : opt;
+}
+
 function statement(node: CstNode, fallback: Range): Statement | undefined {
   if (node.name === 'setting') {
     const inner = Object.values(node.children)[0]?.[0];
@@ -197,6 +210,8 @@ function statement(node: CstNode, fallback: Range): Statement | undefined {
     }
     case 'featuresStatement':
       return { ...base, kind: 'features', stages: tokens(node).filter((t) => t.tokenType.name === 'NumberLiteral' && !t.isInsertedInRecovery).map((t) => num(t)!) };
+    case 'preprocessStatement':
+      return { ...base, kind: 'preprocess', options: children(node, 'preprocessOption').flatMap((o) => preprocessOption(o) ?? []) };
     case 'compound':
       return { ...base, kind: 'compound', options: children(node, 'coefficient').flatMap((o) => keyValueOption(o) ?? []) };
     case 'unknownStatement':

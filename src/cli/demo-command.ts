@@ -7,7 +7,8 @@ import { nchwToNhwc, parseMaxWeightsMib, readInput, readWeights, UsageError } fr
 import { printableLines, type CommandContext } from './io.js';
 
 // `effnet demo <spec> --variant V`: serves a page on 127.0.0.1 that runs the
-// variant's generated WGSL model with the browser's WebGPU, until interrupted.
+// variant's generated WGSL model with the browser's WebGPU, until interrupted;
+// a picture picked or dropped on the page is classified there, with names.
 
 interface DemoFlags {
   variant: string;
@@ -22,10 +23,10 @@ interface DemoFlags {
 export function registerDemo(program: Command, ctx: CommandContext): Command {
   return program
     .command('demo')
-    .description('serve a page on 127.0.0.1 that runs a variant\'s WGSL model with WebGPU and shows its time and top-5')
+    .description('serve a page on 127.0.0.1 that runs a variant\'s WGSL model with WebGPU and shows its time and top-5; pick or drop a picture there to see its top-5 classes by name')
     .argument('<spec>', '.effnet file')
     .requiredOption('--variant <name>', 'the variant to show')
-    .option('--weights <file>', 'safetensors checkpoint (default: random weights)')
+    .option('--weights <file>', 'safetensors or torch.save (.pth) checkpoint (default: random weights)')
     .addOption(new Option('--layout <layout>', 'checkpoint tensor names').choices([...LAYOUTS]).default('torchvision'))
     .option('--input <file>', 'raw little-endian float32 NCHW images (default: a synthetic pattern)')
     .option('--shape <N,C,H,W>', 'the input\'s shape (default 1,C,R,R: the spec\'s input channels and resolution)')

@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { checkOutput, writeOutput } from '../io/write.js';
 import { bindCheckpoint, LAYOUTS, NonfiniteWeightsError, type Layout, type Weights } from '../runtime/checkpoint.js';
-import { parseSafetensors, WeightsError } from '../runtime/safetensors.js';
+import { WeightsError } from '../runtime/safetensors.js';
+import { parseCheckpoint } from '../runtime/pth.js';
 import { layerSpecs, shapesAt, type ModelMetadata, type Network } from '../runtime/spec.js';
 import { modelNetwork, modelSpec } from '../graph/model-spec.js';
 import type * as tfjs from '@tensorflow/tfjs';
@@ -13,13 +14,17 @@ import { WgslLimitError, type WgslFeatureModel, type WgslModel } from '../runtim
 import { dawnDevice, DawnError, type DawnBackend } from '../wgsl/dawn.js';
 import { importWgslModel } from '../wgsl/load.js';
 import { DEFAULT_MAX_WEIGHTS_MIB } from '../weights/read.js';
-import { nchwToNhwc, nhwcToNchw, parseMaxWeightsMib, readInput, readWeights, UsageError, type NCHW } from './input.js';
+import { IMAGENET_CLASSES } from '../runtime/labels.js';
+import { preprocessImage, topClasses } from '../runtime/preprocess.js';
+import { ImageDecodeError, nchwToNhwc, nhwcToNchw, parseMaxWeightsMib, readImage, readInput, readWeights, UsageError, type NCHW } from './input.js';
 import { printableLines, type CommandContext } from './io.js';
 
 // `effnet infer`: runs a variant's generated module on raw float32 NCHW input
 // (as torchvision takes it) and writes raw float32 logits; `--bench N` times it.
-// Exit 0 done, 1 bad weights, spec or logits (NaN, ±Infinity), 2 usage (flags,
-// unreadable files, sizes, an --out the command must not write).
+// `--image` takes a PNG or JPEG instead, transformed as the spec's `preprocess`
+// says, and prints the top-5 classes with their names.
+// Exit 0 done, 1 bad weights, spec, image data or logits (NaN, ±Infinity), 2 usage
+// (flags, unreadable files, sizes, image formats, an --out the command must not write).
 
 export const INFER_TARGETS = ['tfjs', 'wgsl'] as const;
 export const TFJS_BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
@@ -35,6 +40,7 @@ interface InferFlags {
   layout: Layout;
   input?: string;
   shape?: string;
+  image?: string;
   out?: string;
   backend?: string;
   bench?: string;
@@ -73,10 +79,11 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
     .argument('<spec>', '.effnet file')
     .requiredOption('--variant <name>', 'the variant to run')
     .addOption(new Option('--target <target>', 'which generated model runs').choices([...INFER_TARGETS]).default('tfjs'))
-    .requiredOption('--weights <file>', 'safetensors checkpoint')
+    .requiredOption('--weights <file>', 'safetensors or torch.save (.pth) checkpoint')
     .addOption(new Option('--layout <layout>', 'checkpoint tensor names').choices([...LAYOUTS]).default('torchvision'))
     .option('--input <file>', 'raw little-endian float32, NCHW (required unless --bench)')
     .option('--shape <N,C,H,W>', 'the input\'s shape (default 1,C,R,R: the spec\'s input channels and resolution; --target tfjs takes any H,W the network can)')
+    .option('--image <file>', 'a PNG or JPEG instead of --input: resized, cropped and normalised as the spec\'s `preprocess` says; prints the top-5 classes with names')
     .option('--out <file>', 'where the raw float32 logits [N, classes] (a feature network: its NCHW maps, one after another) go, - for stdout (required unless --bench)')
     .addOption(new Option('--backend <backend>', 'tfjs: wasm (default), cpu or tensorflow; wgsl: Dawn\'s opengles (default) or vulkan').choices([...TFJS_BACKENDS, ...WGSL_BACKENDS]))
     .option('--bench <runs>', 'time this many runs after a warm-up; print latency JSON')
@@ -86,17 +93,31 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
       const { io } = ctx;
       const runs = flags.bench === undefined ? undefined : Number(flags.bench);
       if (runs !== undefined && !(Number.isInteger(runs) && runs > 0)) throw new UsageError(`--bench takes a positive number of runs, not ${JSON.stringify(flags.bench)}`);
-      if (runs === undefined && (flags.input === undefined || flags.out === undefined)) throw new UsageError('infer needs --input and --out (or --bench N)');
+      if (flags.image !== undefined && (flags.input !== undefined || flags.shape !== undefined)) throw new UsageError('--image is the input: leave out --input and --shape');
+      if (runs === undefined && flags.image === undefined && (flags.input === undefined || flags.out === undefined)) throw new UsageError('infer needs --image, or --input and --out (or --bench N)');
       if (runs !== undefined && flags.out === '-') throw new UsageError('--bench prints JSON on stdout; --out - cannot share it');
       const maxWeights = parseMaxWeightsMib(flags.maxWeightsMib);
-      const inputs = [spec, flags.weights, ...(flags.input === undefined ? [] : [flags.input])].map((p) => resolve(io.cwd, p));
+      const inputs = [spec, flags.weights, ...[flags.input, flags.image].filter((p) => p !== undefined)].map((p) => resolve(io.cwd, p));
       // A bad --out fails before the run, which can take minutes (writeOutput checks again after).
       if (flags.out !== undefined && flags.out !== '-') checkOutput(resolve(io.cwd, flags.out), { shown: flags.out, inputs });
       const c = ctx.compile(spec, { variants: [flags.variant] });
       const code = ctx.report([c]);
       if (code !== 0 || !c.graphs[0]) return ctx.setCode(code || 1);
       const g = c.graphs[0];
-      const { input, shape } = readInput(g, io.cwd, flags.input, flags.shape, flags.target === 'tfjs');
+      // With --image, a classifier's answer is its top-5 on stdout (not under --bench, whose JSON is stdout's).
+      const top5 = flags.image !== undefined && runs === undefined && g.classes > 0;
+      if (flags.image !== undefined && runs === undefined && !top5 && flags.out === undefined)
+        throw new UsageError(`${g.family} ${g.variant} ${g.features.length > 0 ? 'hands out feature maps' : 'has no classes'}, so --image has no top-5 to print: give --out`);
+      if (top5 && flags.out === '-') throw new UsageError('--image prints the top-5 on stdout; --out - cannot share it');
+      let image: ImageInput;
+      try {
+        image = flags.image === undefined ? readInput(g, io.cwd, flags.input, flags.shape, flags.target === 'tfjs') : imageInput(g, io.cwd, flags.image, flags.target);
+      } catch (e) {
+        if (!(e instanceof ImageDecodeError)) throw e;
+        io.stderr(`effnet: ${printableLines(e.message)}\n`);
+        return ctx.setCode(1);
+      }
+      const { input, shape } = image;
       const backend = flags.backend ?? DEFAULT_BACKEND[flags.target];
       const allowed: readonly string[] = flags.target === 'tfjs' ? TFJS_BACKENDS : WGSL_BACKENDS;
       if (!allowed.includes(backend)) throw new UsageError(`--target ${flags.target} runs on --backend ${allowed.join(', ')}, not ${backend}`);
@@ -137,6 +158,12 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
         io.stdout(JSON.stringify(result) + '\n');
       }
       try {
+        if (top5) {
+          const how = `${flags.target} on ${backend}, ${ms(first.ms)} ms; ${image.transform}`;
+          io.stdout(`${printableLines(flags.image!)}: ${g.family} ${g.variant} (${how})\n`);
+          const labels = g.classes === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : undefined;
+          for (const [i, p] of topClasses(first.logits, g.classes, { labels }).entries()) io.stdout(`${i + 1}. ${p.probability.toPrecision(4)}  ${p.label}${labels ? ` (class ${p.index})` : ''}\n`);
+        }
         if (flags.out === undefined) return;
         const bytes = new Uint8Array(first.logits.buffer, first.logits.byteOffset, first.logits.byteLength);
         // Raw bytes on stdout, and no summary line to mix with them.
@@ -147,6 +174,29 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
         runner.dispose();
       }
     });
+}
+
+interface ImageInput {
+  input: Float32Array;
+  shape: NCHW;
+  /** How an --image was made the input, for the top-5's heading. */
+  transform?: string;
+}
+
+/**
+ * `--image`: decoded, then the spec's transform (src/runtime/preprocess.ts, as the generated modules'
+ * `preprocess`): the crop at its size for tfjs, at the variant's resolution for the WGSL model, which
+ * is planned for that size alone (resized by the same fraction).
+ */
+function imageInput(g: VariantGraph, cwd: string, path: string, target: (typeof INFER_TARGETS)[number]): ImageInput {
+  const t = g.preprocess;
+  if (t === null) throw new UsageError(`${g.family} ${g.variant} takes ${g.input[0]}-channel input, not an RGB image: give --input`);
+  const decoded = readImage(cwd, path);
+  const size = target === 'wgsl' ? g.resolution : t.crop;
+  const input = preprocessImage(decoded, t, { layout: 'nchw', size });
+  const resize = size === t.crop ? t.resize : Math.floor((t.resize * size) / t.crop);
+  const moved = size === t.crop ? '' : ` (the spec's crop ${t.crop}, at the WGSL model's ${size})`;
+  return { input, shape: [1, 3, size, size], transform: `${decoded.width}×${decoded.height} ${decoded.format}, resized to ${resize}, centre ${size}×${size}${moved}, ${t.interpolation}` };
 }
 
 /** What `--out` holds for this input: logits, pooled features, or a feature network's maps one after another. */
@@ -177,7 +227,7 @@ export function nonfiniteLogits(logits: Float32Array, classes: number): string |
  * `--allow-nonfinite` passed on (the generated loadWeights takes no options).
  */
 function bindAllowingNonfinite(network: Network, meta: ModelMetadata, bytes: Uint8Array, layout: Layout): Weights {
-  return bindCheckpoint(parseSafetensors(bytes), layerSpecs(network), layout, `${meta.family} ${meta.variant}`, { allowNonfinite: true, backbone: meta.features.length > 0 });
+  return bindCheckpoint(parseCheckpoint(bytes), layerSpecs(network), layout, `${meta.family} ${meta.variant}`, { allowNonfinite: true, backbone: meta.features.length > 0 });
 }
 
 /** One target's way to load weights and run a batch, for `infer`. */

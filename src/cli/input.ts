@@ -4,11 +4,14 @@ import type { VariantGraph } from '../graph/graph.js';
 import { modelNetwork, modelSpec } from '../graph/model-spec.js';
 import { InputSizeError, shapesAt, type Network } from '../runtime/spec.js';
 import { MiB, readRegularFile } from '../io/read.js';
-import { DEFAULT_MAX_WEIGHTS_MIB, readSafetensorsFile } from '../weights/read.js';
+import { readCheckpointFile } from '../weights/checkpoint-file.js';
+import { DEFAULT_MAX_WEIGHTS_MIB } from '../weights/read.js';
+import { decode as decodeJpeg } from 'jpeg-js';
+import { PNG } from 'pngjs';
 
 // What commands that run a model share: usage errors, reading files the
-// user named (regular files only, bounded before reading), and raw float32
-// NCHW input (as torchvision takes it).
+// user named (regular files only, bounded before reading), raw float32
+// NCHW input (as torchvision takes it), and PNG or JPEG images.
 
 /** A mistake in how a command was called: one line on stderr, exit 2. */
 export class UsageError extends Error {}
@@ -33,12 +36,12 @@ export function parseMaxWeightsMib(text: string | undefined): number {
 }
 
 /**
- * A safetensors checkpoint `path` (as the user wrote it) relative to `cwd`, at most `maxBytes`:
+ * A safetensors or torch.save (.pth) checkpoint `path` (as the user wrote it) relative to `cwd`, at most `maxBytes`:
  * ReadError for an unreadable, irregular or oversized file; WeightsError (prefixed with the path)
  * for a malformed header or a size other than the header describes.
  */
 export function readWeights(cwd: string, path: string, maxBytes = DEFAULT_MAX_WEIGHTS_MIB * MiB): Uint8Array {
-  return readSafetensorsFile(resolve(cwd, path), `weights ${path}`, { maxBytes, flag: '--max-weights-mib', source: path });
+  return readCheckpointFile(resolve(cwd, path), `weights ${path}`, { maxBytes, flag: '--max-weights-mib', source: path });
 }
 
 /** The smallest square input the network takes (every convolution keeps at least one pixel). */
@@ -110,4 +113,76 @@ export function nchwToNhwc(x: Float32Array, [n, c, h, w]: NCHW): Float32Array {
   const out = new Float32Array(x.length);
   for (let b = 0; b < n; b++) for (let k = 0; k < c; k++) for (let p = 0; p < h * w; p++) out[(b * h * w + p) * c + k] = x[(b * c + k) * h * w + p]!;
   return out;
+}
+
+/** The largest image file `--image` reads. */
+export const MAX_IMAGE_BYTES = 256 * MiB;
+/** The most pixels `--image` decodes (RGBA: 4 bytes each). */
+export const MAX_IMAGE_MEGAPIXELS = 64;
+
+/** Decoded pixels: RGBA, row by row. */
+export interface DecodedImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  format: 'PNG' | 'JPEG';
+}
+
+/** A PNG or JPEG whose data does not decode: the file is at fault, not the command line (exit 1). */
+export class ImageDecodeError extends Error {}
+
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const startsWith = (bytes: Uint8Array, magic: number[]) => magic.every((b, i) => bytes[i] === b);
+
+/** Other formats people try, named in the refusal. */
+function formatName(bytes: Uint8Array): string | undefined {
+  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  if (ascii(0, 4) === 'GIF8') return 'a GIF';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'a WebP';
+  if (ascii(0, 2) === 'BM') return 'a BMP';
+  if (ascii(4, 8) === 'ftyp') return 'a HEIC/AVIF';
+  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'a TIFF';
+  return undefined;
+}
+
+/**
+ * A PNG or JPEG (sniffed from its first bytes, whatever its name) as RGBA pixels; grey, palette,
+ * 16-bit and alpha PNGs and greyscale, CMYK and progressive JPEGs all come out as 8-bit RGBA.
+ * UsageError for another format or too many pixels, ImageDecodeError for data that does not decode.
+ */
+export function decodeImage(bytes: Uint8Array, shown: string): DecodedImage {
+  const tooMany = (w: number, h: number) =>
+    new UsageError(`${shown} is ${w}×${h} pixels, more than the ${MAX_IMAGE_MEGAPIXELS} megapixels --image decodes; scale it down first`);
+  const failed = (format: string, e: unknown) => new ImageDecodeError(`${shown}: not a readable ${format} (${e instanceof Error ? e.message : String(e)})`);
+  if (startsWith(bytes, PNG_MAGIC)) {
+    // The size from IHDR first: pngjs would allocate whatever it says.
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (bytes.length >= 24) {
+      const w = view.getUint32(16);
+      const h = view.getUint32(20);
+      if (w * h > MAX_IMAGE_MEGAPIXELS * 1e6) throw tooMany(w, h);
+    }
+    try {
+      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      return { data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), width: png.width, height: png.height, format: 'PNG' };
+    } catch (e) {
+      throw failed('PNG', e);
+    }
+  }
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
+    try {
+      const jpeg = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_MEGAPIXELS, maxMemoryUsageInMB: 1024 });
+      return { data: jpeg.data, width: jpeg.width, height: jpeg.height, format: 'JPEG' };
+    } catch (e) {
+      if (String(e instanceof Error ? e.message : e).includes('maxResolutionInMP limit exceeded')) throw new UsageError(`${shown} has more than the ${MAX_IMAGE_MEGAPIXELS} megapixels --image decodes; scale it down first`);
+      throw failed('JPEG', e);
+    }
+  }
+  const other = formatName(bytes);
+  throw new UsageError(`${shown} is ${other ? `${other} image` : 'not an image effnet reads'}: --image takes PNG or JPEG`);
+}
+
+/** `--image <file>` relative to `cwd`: ReadError for an unreadable or oversized file, then as decodeImage. */
+export function readImage(cwd: string, path: string): DecodedImage {
+  return decodeImage(readRegularFile(resolve(cwd, path), `image ${path}`, { maxBytes: MAX_IMAGE_BYTES }), path);
 }

@@ -10,6 +10,8 @@ export interface Io {
   color: boolean;
   /** Colour what goes to stdout (diff text); defaults to `color`. */
   stdoutColor?: boolean;
+  /** stderr is a terminal: long commands show progress there (never when piped or captured). */
+  stderrIsTTY?: boolean;
 }
 
 /** What a command registered from its own file gets from main: output, compiling, diagnostics, the exit code. */
@@ -20,6 +22,8 @@ export interface CommandContext {
   /** Prints diagnostics; returns the exit code they call for. */
   report: (cs: Compilation[]) => number;
   setCode: (code: number) => void;
+  /** A path as the user gave it, relative to the working directory when inside it, '/'-separated. */
+  shown: (path: string) => string;
 }
 
 /** A message for the terminal: each of its lines printable (a typed path or tensor name may hold escape sequences). */

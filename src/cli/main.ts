@@ -2,27 +2,32 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { compileFile, type Compilation, type CompileOptions } from '../compile/compile.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../diagnostics/render.js';
-import { applyPlan, compareWithDisk, PlanRefused, type OutputFile, type Staleness } from '../generate/files.js';
-import { checkOutFolder, OutFolderRefused } from '../generate/guard.js';
-import { lockFolder, LockBusy } from '../generate/lock.js';
-import { familyOutputs, GENERATED_README, ownedBy, specFiles, TARGETS, type Target } from '../generate/generate.js';
-import { DEFAULT_TFJS_MODULE } from '../tfjs/emit.js';
+import { applyPlan, compareWithDisk } from '../generate/files.js';
 import { GRAMMAR_MARKER, grammarFiles } from '../grammar/write.js';
-import { registerDiff } from './diff-command.js';
-import { registerDemo } from './demo-command.js';
-import { registerInfer } from './infer-command.js';
-import { UsageError } from './input.js';
+import { REPORT_FORMATS, renderReport, reportInput, type ReportFormat } from '../report/report.js';
 import { ReadError } from '../io/read.js';
 import { WriteError, writeOutput } from '../io/write.js';
+import { registerConvert } from './convert-command.js';
+import { CHECK_FORMATS, renderCheck, type CheckFormat } from './check-output.js';
+import { registerDemo } from './demo-command.js';
+import { registerFmt } from './fmt-command.js';
+import { registerLsp } from './lsp-command.js';
+import { registerDiff } from './diff-command.js';
+import { guarded, registerGenerate } from './generate-command.js';
+import { registerInfer } from './infer-command.js';
+import { registerScale } from './scale-command.js';
+import { registerSearch } from './search-command.js';
+import { UsageError } from './input.js';
+import { readMetrics } from './metrics.js';
+import { printableLines, type CommandContext, type Io } from './io.js';
+import { compileOptions, limitOptions, type LimitFlags } from './limits.js';
 import { registerValidateWgsl } from './wgsl-command.js';
-import { printableLines, type Io } from './io.js';
 
 export type { Io } from './io.js';
-import { REPORT_FORMATS, renderReport, reportInput, type ReportFormat } from '../report/report.js';
 
 // A thin layer: parse arguments, call the library, print, return an exit code.
 // 0 success (warnings allowed), 1 errors in the input or stale output, 2 usage.
@@ -30,68 +35,23 @@ import { REPORT_FORMATS, renderReport, reportInput, type ReportFormat } from '..
 /** Input that names no file to read (missing, not a regular file, over --max-spec-mib), or a variant that is not there, is a usage error. */
 const USAGE_CODES = new Set(['E006', 'E007', 'E037']);
 
-interface LimitFlags {
-  maxParams?: string;
-  maxActivationMib?: string;
-  maxSpecMib?: string;
-  maxVariants?: string;
-}
-
-function positive(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, not "${text}"`);
-  return n;
-}
-
-function compileOptions(flags: LimitFlags, variants?: string[]): CompileOptions {
-  const maxParams = positive('--max-params', flags.maxParams);
-  const mib = positive('--max-activation-mib', flags.maxActivationMib);
-  const specMib = positive('--max-spec-mib', flags.maxSpecMib);
-  const maxVariants = positive('--max-variants', flags.maxVariants);
-  if (maxVariants !== undefined && !Number.isSafeInteger(maxVariants)) throw new UsageError(`--max-variants must be a whole number, not "${flags.maxVariants}"`);
-  return {
-    variants,
-    ...(specMib === undefined ? {} : { maxSpecBytes: Math.floor(specMib * 2 ** 20) }),
-    ...(maxVariants === undefined ? {} : { maxVariants }),
-    limits: {
-      ...(maxParams === undefined ? {} : { maxParams }),
-      ...(mib === undefined ? {} : { maxActivationBytes: mib * 2 ** 20 }),
+/**
+ * Help marks every required option `(required)` (commander shows nothing), on every command
+ * however it was registered.
+ */
+export function markRequiredOptions(command: Command): void {
+  command.configureHelp({
+    ...command.configureHelp(),
+    optionDescription(this: Help, option: Option): string {
+      const text = Help.prototype.optionDescription.call(this, option);
+      return option.mandatory ? `${text} (required)` : text;
     },
-  };
+  });
+  for (const sub of command.commands) markRequiredOptions(sub);
 }
 
-const limitOptions = (c: Command): Command =>
-  c
-    .option('--max-params <n>', 'refuse variants with more trainable parameters (default 2e9)')
-    .option('--max-activation-mib <n>', 'refuse variants whose float32 activations for one image exceed this (default 65536)')
-    .option('--max-spec-mib <n>', 'refuse a spec file larger than this (default 8)')
-    .option('--max-variants <n>', 'refuse a spec with more variants (default 1000)');
-
-/** What stops generate before it writes, as a usage error: one line (a line per path), exit 2. */
-const REFUSALS = [PlanRefused, OutFolderRefused, LockBusy];
-const asUsage = (e: unknown): unknown =>
-  e instanceof PlanRefused
-    ? new UsageError(`nothing written; effnet replaces only what it made:\n${e.foreign.map((f) => `  ${f}`).join('\n')}`)
-    : REFUSALS.some((R) => e instanceof R)
-      ? new UsageError((e as Error).message)
-      : e;
-function guarded<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    throw asUsage(e);
-  }
-}
-async function guardedAsync<T>(f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    throw asUsage(e);
-  }
-}
-
-export async function main(argv: string[], io: Io): Promise<number> {
+/** The shared context commands get: output, compiling and diagnostics with the user's paths, the exit code. */
+function commandContext(io: Io, setCode: (code: number) => void): CommandContext {
   /** Paths as the user gave them, relative to the working directory, so output is machine-independent. */
   const shown = (p: string) => {
     const r = relative(io.cwd, resolve(io.cwd, p));
@@ -110,20 +70,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (all.some((d) => USAGE_CODES.has(d.code))) return 2;
     return hasErrors(all) ? 1 : 0;
   };
+  return { io, compile, report, setCode, shown };
+}
 
-  /** `specs/*.effnet` of the working directory, for `generate` without spec arguments. */
-  const defaultSpecs = (): string[] => {
-    let found: string[];
-    try {
-      found = specFiles(resolve(io.cwd, 'specs'));
-    } catch {
-      found = [];
-    }
-    if (found.length === 0) throw new UsageError('no spec named and no specs/*.effnet here: name the specs, e.g. `effnet generate my.effnet --out generated`');
-    return found.map(shown);
-  };
-
-  let code = 0;
+/** Every command of effnet, wired to `io`; an action's exit code goes to `setCode`. */
+export function createProgram(io: Io, setCode: (code: number) => void): Command {
+  const ctx = commandContext(io, setCode);
+  const { compile, report } = ctx;
   const program = new Command('effnet')
     .description('Compile .effnet specs of EfficientNet-family networks into scaled layer graphs, cost reports and model sources.')
     .version('0.1.0')
@@ -131,10 +84,20 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run `effnet --help` for usage)');
 
-  limitOptions(program.command('check').description('check specs; diagnostics on stderr').argument('<spec...>', '.effnet files'))
-    .action((specs: string[], flags: LimitFlags) => {
+  limitOptions(
+    program
+      .command('check')
+      .description('check specs; diagnostics on stderr (with --format json or sarif: on stdout)')
+      .argument('<spec...>', '.effnet files')
+      .addOption(new Option('--format <format>', 'diagnostics as text (stderr), json or sarif (stdout)').choices([...CHECK_FORMATS]).default('text')),
+  ).action((specs: string[], flags: LimitFlags & { format: CheckFormat }) => {
       const cs = specs.map((s) => compile(s, compileOptions(flags)));
-      code = report(cs);
+      if (flags.format !== 'text') {
+        io.stdout(renderCheck(flags.format, cs, program.version()));
+        const all = cs.flatMap((c) => c.diagnostics);
+        return setCode(all.some((d) => USAGE_CODES.has(d.code)) ? 2 : hasErrors(all) ? 1 : 0);
+      }
+      setCode(report(cs));
       for (const c of cs) if (c.family && !hasErrors(c.diagnostics)) io.stdout(`ok ${c.file}: family ${c.family.name}, ${c.graphs.length} variant${c.graphs.length === 1 ? '' : 's'}\n`);
     });
 
@@ -147,15 +110,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS as string[]).default('md'))
       .option('--per-layer', 'add a per-layer table')
       .option('--resolution <pixels>', 'every variant at this input size instead of its own')
+      .option('--metrics <file.json>', 'top-1 accuracy per variant, {"b0": 0.771, …}, for the html scaling charts')
       .option('--out <file>', 'write to a file instead of stdout (`-`: stdout)'),
-  ).action((spec: string, flags: LimitFlags & { variant?: string[]; format: ReportFormat; perLayer?: boolean; resolution?: string; out?: string }) => {
+  ).action((spec: string, flags: LimitFlags & { variant?: string[]; format: ReportFormat; perLayer?: boolean; resolution?: string; metrics?: string; out?: string }) => {
+    const metrics = flags.metrics === undefined ? undefined : readMetrics(resolve(io.cwd, flags.metrics), flags.metrics);
     const resolution = flags.resolution === undefined ? undefined : Number(flags.resolution);
     if (resolution !== undefined && !(Number.isSafeInteger(resolution) && resolution > 0 && /^\s*\d+\s*$/.test(flags.resolution!)))
       throw new UsageError(`--resolution takes a positive number of pixels, not ${JSON.stringify(flags.resolution)}`);
     const c = compile(spec, { ...compileOptions(flags, flags.variant), ...(resolution === undefined ? {} : { resolution }) });
-    code = report([c]);
+    const code = report([c]);
+    setCode(code);
     if (code !== 0 || !c.family) return;
-    const text = renderReport(reportInput(c.family.name, c.file, c.graphs), flags.format, { perLayer: flags.perLayer ?? false });
+    const text = renderReport(reportInput(c.family.name, c.file, c.graphs), flags.format, { perLayer: flags.perLayer ?? false, ...(metrics ? { metrics } : {}) });
     if (flags.out !== undefined && flags.out !== '-') writeOutput(resolve(io.cwd, flags.out), text, { shown: flags.out, inputs: [resolve(io.cwd, spec)] });
     else io.stdout(text);
   });
@@ -169,71 +135,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
   ).action((spec: string, flags: LimitFlags & { variant?: string }) => {
     const options = compileOptions(flags, flags.variant === undefined ? undefined : [flags.variant]);
     const c = compile(spec, flags.variant === undefined ? { ...options, irOnly: true } : options);
-    code = report([c]);
+    const code = report([c]);
+    setCode(code);
     if (code !== 0 || !c.family) return;
     const value = flags.variant === undefined ? c.family : c.graphs[0];
     // Source ranges are for diagnostics; the JSON keeps only the line.
     io.stdout(JSON.stringify(value, (k, v) => (k === 'range' ? { line: v.start.line } : k === 'file' ? c.file : v), 2) + '\n');
   });
 
-  limitOptions(
-    program
-      .command('generate')
-      .description('regenerate the committed outputs of specs (all of specs/ when none is named)')
-      .argument('[spec...]', '.effnet files (default: specs/*.effnet)')
-      .option('--out <dir>', 'output folder', 'generated')
-      .addOption(new Option('--target <target...>', 'what to generate (default: all)').choices(TARGETS as readonly string[] as string[]))
-      .option('--tfjs-module <module>', 'the module generated tfjs code imports TensorFlow.js from', DEFAULT_TFJS_MODULE)
-      .option('--check', 'write nothing; exit 1 listing missing, stale or orphaned files'),
-  ).action(async (specs: string[], flags: LimitFlags & { out: string; check?: boolean; target?: Target[]; tfjsModule: string }) => {
-    const all = specs.length === 0;
-    const paths = all ? defaultSpecs() : specs;
-    const root = resolve(io.cwd, flags.out);
-    // Before anything is read or written: --out must be a folder of its own.
-    guarded(() => checkOutFolder(root, shown(flags.out), paths.map((p) => ({ path: resolve(io.cwd, p), shown: shown(p) }))));
-    const cs = paths.map((p) => compile(p, compileOptions(flags)));
-    code = report(cs);
-    if (code !== 0) {
-      io.stderr('nothing written: fix the errors above first\n');
-      return;
-    }
-    const families = new Map<string, string>();
-    for (const c of cs) {
-      const name = c.family!.name;
-      const before = families.get(name);
-      if (before !== undefined) throw new UsageError(`${before} and ${c.file} both define family \`${name}\`; generated/${name}/ can hold only one`);
-      families.set(name, c.file);
-    }
-    const targets = flags.target ?? TARGETS;
-    const outputs = await Promise.all(cs.map((c) => familyOutputs(c, { targets, tfjsModule: flags.tfjsModule })));
-    const readme = all && targets.includes('report') ? [GENERATED_README] : [];
-    const files: OutputFile[] = [...readme, ...outputs.flat()];
-    const scope = { owned: all ? ['.'] : [...families.keys()], owns: ownedBy(targets) };
-    /** One line per file, in the words of a check (missing/stale/orphaned) or of a write (wrote/updated/removed). */
-    const summary = (s: Staleness, [missing, stale, orphaned]: string[]) => [
-      ...s.missing.map((p) => `${missing} ${p}`),
-      ...s.stale.map((p) => `${stale} ${p}`),
-      ...s.orphaned.map((p) => `${orphaned} ${p}`),
-      ...s.leftovers.map((p) => `${orphaned} ${p}`),
-    ];
-    if (flags.check) {
-      const s = compareWithDisk(root, files, scope);
-      const lines = [...summary(s, ['missing ', 'stale   ', 'orphaned']), ...s.foreign.map((why) => `blocked  ${why}`)];
-      if (lines.length > 0) {
-        io.stderr(`${shown(flags.out)}/ is out of date (run \`npm run generate\`):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
-        code = 1;
-      } else io.stdout(`${shown(flags.out)}/ is up to date (${files.length} files)\n`);
-      return;
-    }
-    const release = await guardedAsync(() => lockFolder(root));
-    let lines: string[];
-    try {
-      lines = summary(guarded(() => applyPlan(root, files, scope)), ['wrote   ', 'updated ', 'removed ']);
-    } finally {
-      release();
-    }
-    io.stdout(lines.length === 0 ? `${shown(flags.out)}/ is up to date (${files.length} files)\n` : `${lines.join('\n')}\n`);
-  });
+  registerGenerate(program, ctx);
 
   program
     .command('grammar')
@@ -247,14 +157,29 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const changed = [...s.missing, ...s.stale];
       if (flags.check && changed.length > 0) {
         io.stderr(`grammar/ is out of date (run \`npm run grammar\`): ${changed.join(', ')}\n`);
-        code = 1;
+        setCode(1);
       } else io.stdout(changed.length === 0 ? 'grammar/ is up to date\n' : `wrote ${changed.map((p) => `grammar/${p}`).join(', ')}\n`);
     });
 
-  registerDiff(program, io, (c) => (code = c));
-  registerInfer(program, { io, compile, report, setCode: (c) => (code = c) });
-  registerValidateWgsl(program, io, (c) => (code = c));
-  registerDemo(program, { io, compile, report, setCode: (c) => (code = c) });
+  // Commands that live in their own files.
+  registerDiff(program, io, setCode);
+  registerInfer(program, ctx);
+  registerValidateWgsl(program, io, setCode);
+  registerDemo(program, ctx);
+  registerFmt(program, ctx);
+  registerLsp(program, ctx);
+  registerConvert(program, ctx);
+  registerScale(program, ctx);
+  registerSearch(program, ctx);
+
+  // Last, after every command is registered.
+  markRequiredOptions(program);
+  return program;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  let code = 0;
+  const program = createProgram(io, (c) => (code = c));
 
   if (argv.length === 0) {
     // Usage on stderr and the usage exit code: a script that forgot its command must not pass.
@@ -293,6 +218,7 @@ if (isEntryPoint()) {
     stdoutColor: process.stdout.isTTY === true && !noColor,
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
+    stderrIsTTY: process.stderr.isTTY === true,
     cwd: process.cwd(),
     color,
   }).then((code) => {

@@ -15,5 +15,6 @@ export function modelMetadata(g: VariantGraph): ModelMetadata {
     params: cost.params,
     bnBuffers: cost.bnBuffers,
     macs: cost.macs,
+    ...(g.preprocess ? { preprocess: g.preprocess } : {}),
   };
 }

@@ -50,6 +50,7 @@ export const CODES = {
   E048: 'output stride not 8, 16 or 32',
   E049: 'feature stages out of order or beyond the network',
   E050: 'mixed kernel smaller than its stride under SAME padding',
+  E051: 'invalid image preprocessing',
 } as const;
 
 export type Code = keyof typeof CODES;

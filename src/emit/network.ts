@@ -38,12 +38,15 @@ function stageDoc(s: Stage): string {
 function addMetadata(file: SourceFile, g: VariantGraph): void {
   const input = `${g.resolution}×${g.resolution} ${g.input[0] === 3 ? 'RGB' : `${g.input[0]}-channel`} in`;
   const out = g.features.length > 0 ? `feature maps ${g.features.map((f) => `${f.name} (${shape(f.shape)}, stride ${f.stride})`).join(', ')} out` : g.classes > 0 ? `${g.classes} classes out` : `pooled features out`;
+  const t = g.preprocess;
+  const transform = t ? ` \`preprocess\`: an image's shorter side resized to ${t.resize} (${t.interpolation}), its centre ${t.crop}×${t.crop} cut out and normalised.` : '';
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
     docs: [
       `${g.family} ${g.variant}: ${input}, ${out}. ` +
-        `\`params\` counts trainable parameters (PyTorch's count), \`bnBuffers\` the BatchNorm running statistics, \`macs\` multiply-accumulates per image.`,
+        `\`params\` counts trainable parameters (PyTorch's count), \`bnBuffers\` the BatchNorm running statistics, \`macs\` multiply-accumulates per image.` +
+        transform,
     ],
     declarations: [
       {
@@ -133,7 +136,7 @@ export function addLoadWeights(file: SourceFile, call: string): void {
   file.addFunction({
     isExported: true,
     name: 'loadWeights',
-    docs: ['Binds a safetensors checkpoint (torchvision or timm names); a missing, extra or mis-shaped tensor throws a WeightsError naming it.'],
+    docs: ['Binds a safetensors or torch.save (.pth, read without running its pickle) checkpoint (torchvision or timm names); a missing, extra or mis-shaped tensor throws a WeightsError naming it.'],
     parameters: [
       { name: 'bytes', type: 'Uint8Array' },
       { name: 'layout', type: 'Layout', initializer: "'torchvision'" },
@@ -141,4 +144,70 @@ export function addLoadWeights(file: SourceFile, call: string): void {
     returnType: 'Weights',
     statements: `return ${call};`,
   });
+}
+
+/** A module beside the target runtime: `effnet/runtime/tfjs` → `effnet/runtime/<name>`, `…/runtime/wgsl.js` → `…/runtime/<name>.js`. */
+export function siblingModule(runtimeModule: string, name: string): string {
+  return runtimeModule.replace(/[^/]*?(\.[cm]?[jt]s)?$/, (_all, ext: string | undefined) => name + (ext ?? ''));
+}
+
+/**
+ * What a target module offers around running the model, from the runtime beside its own
+ * (`runtimeModule`): `preprocess(image)` for an RGB network (its input `[1, size, size, 3]`, NHWC),
+ * `labels` (ImageNet's class names) for 1000 classes, `topK(logits)` for a classifier.
+ * `atResolution`: the model takes only the variant's resolution (WGSL), so the crop is made at it.
+ */
+export function addImageExports(file: SourceFile, g: VariantGraph, runtimeModule: string, atResolution: boolean): void {
+  const t = g.preprocess;
+  const classifier = g.classes > 0 && g.features.length === 0;
+  const imagenet = classifier && g.classes === 1000;
+  if (!t && !classifier) return;
+  file.addImportDeclaration({
+    moduleSpecifier: siblingModule(runtimeModule, 'preprocess'),
+    namedImports: [
+      ...(t ? ['modelPreprocess'] : []),
+      ...(classifier ? ['topClasses'] : []),
+      ...[...(t ? ['PreprocessOptions', 'RgbImage'] : []), ...(classifier ? ['Prediction'] : [])].map((name) => ({ name, isTypeOnly: true })),
+    ],
+  });
+  if (imagenet) file.addImportDeclaration({ moduleSpecifier: siblingModule(runtimeModule, 'labels'), namedImports: ['IMAGENET_CLASSES'] });
+  if (t) {
+    const size = atResolution ? g.resolution : t.crop;
+    const moved = size === t.crop ? '' : ` (the transform crops ${t.crop}×${t.crop}; this model is planned for ${size}×${size}, so the crop is made at ${size} from the image resized by the same fraction, to ${Math.floor((t.resize * size) / t.crop)})`;
+    file.addFunction({
+      isExported: true,
+      name: 'preprocess',
+      docs: [
+        `An RGB image (ImageData, or \`{ data, width, height }\` with RGBA or RGB bytes) as this model's input, as torchvision's ImageClassification transform makes it (antialiased): ` +
+          `the shorter side resized to ${t.resize} (${t.interpolation}), the centre ${t.crop}×${t.crop} cut out, scaled to [0, 1] and normalised with mean ${JSON.stringify(t.mean)} and std ${JSON.stringify(t.std)}${moved}. ` +
+          `A Float32Array \`[1, ${size}, ${size}, 3]\` (NHWC, what the model takes); \`options.layout: 'nchw'\` gives \`[1, 3, ${size}, ${size}]\`.`,
+      ],
+      parameters: [
+        { name: 'image', type: 'RgbImage' },
+        { name: 'options', type: 'PreprocessOptions', initializer: '{}' },
+      ],
+      returnType: 'Float32Array',
+      statements: `return modelPreprocess(metadata, image, ${atResolution ? '{ size: metadata.resolution, ...options }' : 'options'});`,
+    });
+  }
+  if (imagenet)
+    file.addVariableStatement({
+      isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
+      docs: ["ImageNet-1k's class names by class index, as torchvision names them (`labels[281]` is `tabby`)."],
+      declarations: [{ name: 'labels', type: 'readonly string[]', initializer: 'IMAGENET_CLASSES' }],
+    });
+  if (classifier)
+    file.addFunction({
+      isExported: true,
+      name: 'topK',
+      docs: [`The \`k\` most probable classes of image \`image\` in this model's logits \`[N, ${g.classes}]\`: softmax probabilities, highest first${imagenet ? ', with their names' : ''}.`],
+      parameters: [
+        { name: 'logits', type: 'ArrayLike<number>' },
+        { name: 'k', initializer: '5' },
+        { name: 'image', initializer: '0' },
+      ],
+      returnType: 'Prediction[]',
+      statements: `return topClasses(logits, metadata.classes, { k, image${imagenet ? ', labels' : ''} });`,
+    });
 }

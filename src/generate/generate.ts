@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { Compilation } from '../compile/compile.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { renderReport, reportInput } from '../report/report.js';
+import { architectureSvg } from '../report/svg/architecture.js';
+import { scalingSvg } from '../report/svg/scaling.js';
 import { htmlBanner, htmlBannerPlain, markdownCodeSpan, markdownLink, markdownText } from '../emit/escape.js';
 import { summaryTable } from '../report/markdown.js';
 import { emitNetwork } from '../emit/network.js';
@@ -15,7 +17,7 @@ export const TARGETS = ['report', 'tfjs', 'wgsl'] as const;
 export type Target = (typeof TARGETS)[number];
 
 const TARGET_FILES: Record<Target, RegExp> = {
-  report: /(^|\/)(README\.md|report\.md|report\.json)$/,
+  report: /(^|\/)(README\.md|report\.md|report\.json|architecture\.svg|scaling\.svg)$/,
   // network.ts is both model modules' import.
   tfjs: /(^|\/)(model\.tfjs|network)\.ts$/,
   wgsl: /(^|\/)(model\.wgsl|network)\.ts$/,
@@ -46,7 +48,8 @@ export function specFiles(dir: string): string[] {
 
 /**
  * The files one compiled spec produces, paths relative to the output root:
- * report: `<family>/README.md` (variant summary) and `<family>/<variant>/report.{md,json}`;
+ * report: `<family>/README.md` (variant summary), `<family>/{architecture,scaling}.svg` and
+ * `<family>/<variant>/report.{md,json}`;
  * tfjs: `<family>/<variant>/model.tfjs.ts`; wgsl: `<family>/<variant>/model.wgsl.ts`; both: the
  * `<family>/<variant>/network.ts` they import.
  */
@@ -71,8 +74,11 @@ export async function familyOutputs(c: Compilation, options: GenerateOptions): P
       `Generated from ${markdownCodeSpan(spec)} by \`effnet generate\`. MACs are multiply-accumulates per image; FLOPs = 2·MACs. ` +
       `Per-variant reports: ${all.variants.map((v) => markdownLink(v.name, `${v.name}/report.md`)).join(', ')}.\n\n` +
       summaryTable(all.variants) +
-      '\n',
+      '\n![Each variant\'s stages: box height ∝ spatial size, width ∝ log channels, colour by block kind](architecture.svg)\n\n' +
+      '![Parameters, MACs and the scaling multipliers across the variants](scaling.svg)\n',
   });
+  files.push({ path: `${family}/architecture.svg`, content: architectureSvg(c.graphs, { banner: spec }) });
+  files.push({ path: `${family}/scaling.svg`, content: scalingSvg(all.variants, { family, banner: spec }) });
   for (const v of all.variants) {
     const one = { ...all, variants: [v] };
     files.push({ path: `${family}/${v.name}/report.md`, content: renderReport(one, 'md', { banner: true, perLayer: true }) });
@@ -87,10 +93,11 @@ export const GENERATED_README: OutputFile = {
 
 # generated/
 
-Everything here is produced from \`specs/\` by \`npm run generate\` (\`effnet generate\`) and committed.
+Everything here is produced from \`specs/\` by \`effnet generate\` (\`npx effnet generate\`; in this repository \`npm run generate\`) and committed.
 CI runs \`effnet generate --check\`, which fails when a file here is missing, stale or no longer produced.
 
-Per family: \`README.md\` (variant summary); per variant \`<family>/<variant>/\`:
+Per family: \`README.md\` (variant summary), \`architecture.svg\` (each variant's stages) and \`scaling.svg\`
+(parameters, MACs and multipliers across variants); per variant \`<family>/<variant>/\`:
 
 - \`report.md\`, \`report.json\`: parameters, MACs, FLOPs and activation memory per layer and stage;
 - \`network.ts\`: the variant's \`metadata\` and its layers, a function per stage, as data both model
@@ -98,7 +105,7 @@ Per family: \`README.md\` (variant summary); per variant \`<family>/<variant>/\`
 - \`model.tfjs.ts\`: a typed TensorFlow.js module (imports \`@tensorflow/tfjs-node-gpu\`, or what
   \`--tfjs-module\` names, and the runtime \`effnet/runtime/tfjs\`): \`metadata\`, \`createModel()\`
   (a trainable tf.LayersModel, NHWC), \`createInference(weights)\` (plain ops, BatchNorm folded) and
-  \`loadWeights(bytes, 'torchvision' | 'timm')\` for safetensors checkpoints;
+  \`loadWeights(bytes, 'torchvision' | 'timm')\` for safetensors and \`.pth\` checkpoints;
 - \`model.wgsl.ts\`: the network as WebGPU compute shaders (WGSL string constants, one per
   distinct layer shape) with a typed host from \`effnet/runtime/wgsl\`: \`metadata\`, \`program\`,
   \`createModel(device, weights)\` → \`{ run(nhwc, batch), dispose() }\` and \`loadWeights\`.

@@ -2,6 +2,7 @@ import type { DiagnosticSink } from '../diagnostics/diagnostic.js';
 import type { LayerMaker } from '../blocks/kind.js';
 import { blockKind } from '../blocks/registry.js';
 import type { FamilyIR, NetworkIR, StageIR, VariantIR } from '../ir/ir.js';
+import { resolvePreprocess } from '../ir/preprocess.js';
 import type { Block, BlockLayer, Classifier, ScaledStage, Shape, Stage, VariantGraph } from './graph.js';
 import { convLayer, linearLayer, seLayer } from './layers.js';
 import { activationBytes, BYTES_PER_VALUE, shapeBytes } from './memory.js';
@@ -302,6 +303,9 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
     return undefined;
   }
 
+  const preprocess = resolvePreprocess(net.preprocess, v.resolution, net.inputChannels, who, sink);
+  if (preprocess === undefined) return undefined;
+
   const input: Shape = [net.inputChannels, v.resolution, v.resolution];
   const stem = convLayer({ name: 'features.0', role: 'stem', inShape: input, outChannels: stemChannels, kernel: stemIR.kernel, stride: stemIR.stride, padding: net.padding, norm: net.norm, act: stemIR.act ?? net.activation });
   if (net.naming === 'mnasnet') stem.checkpoint = ['layers.0', 'layers.1'];
@@ -406,6 +410,7 @@ export function buildVariant(family: FamilyIR, v: VariantIR, sink: DiagnosticSin
       return { stage: n, name: `features.${n}`, shape: stage.outShape, stride: strides[stage.blocks.at(-1)!.line!]!.reduction };
     }),
     outputStride: net.outputStride,
+    preprocess,
   };
   return checkTargets(graph, net, at, sink) ? graph : undefined;
 }

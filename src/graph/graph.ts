@@ -1,5 +1,6 @@
 import type { BlockConfig, ConvRole } from '../blocks/kind.js';
 import type { Activation, BlockType, Naming, NormIR, Padding, SkipMode } from '../ir/ir.js';
+import type { ImageTransform } from '../runtime/spec.js';
 
 export type { ConvRole } from '../blocks/kind.js';
 
@@ -157,4 +158,6 @@ export interface VariantGraph {
   features: FeatureMap[];
   /** The `output_stride` that turned later strides into dilation; null when none was set. */
   outputStride: number | null;
+  /** The eval transform of an input image (`preprocess`); null when the input is not RGB. */
+  preprocess: ImageTransform | null;
 }

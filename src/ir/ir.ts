@@ -107,6 +107,26 @@ export interface ClassifierIR {
   act: Activation | null;
 }
 
+/** Resampling of the eval transform's resize (torchvision's, antialiased). */
+export const INTERPOLATIONS = ['bilinear', 'bicubic'] as const;
+export type Interpolation = (typeof INTERPOLATIONS)[number];
+
+/**
+ * The `preprocess` settings of a scope, null where none was written: a variant's replace the
+ * family's one by one (`resize` and `crop_pct` are one setting). Resolved against the variant's
+ * resolution by `resolvePreprocess` (src/ir/preprocess.ts).
+ */
+export interface PreprocessIR {
+  resize: number | null;
+  cropPct: number | null;
+  crop: number | null;
+  interpolation: Interpolation | null;
+  mean: [number, number, number] | null;
+  std: [number, number, number] | null;
+  /** The last `preprocess` statement that applies, for diagnostics about the whole transform; absent when none does. */
+  range?: Range;
+}
+
 export interface NetworkIR {
   inputChannels: number;
   classes: number;
@@ -129,6 +149,8 @@ export interface NetworkIR {
   outputStride: number | null;
   /** A feature network's tapped stages (1-based, increasing) and where they were written; null for a classifier. */
   features: { stages: number[]; ranges: Range[] } | null;
+  /** How an input image is resized, cropped and normalised (`preprocess`). */
+  preprocess: PreprocessIR;
 }
 
 export interface CompoundIR {
@@ -178,5 +200,6 @@ export function defaultNetwork(): NetworkIR {
     stages: [],
     outputStride: null,
     features: null,
+    preprocess: { resize: null, cropPct: null, crop: null, interpolation: null, mean: null, std: null },
   };
 }

@@ -16,6 +16,7 @@ import {
   type StageIR,
   type VariantIR,
 } from './ir.js';
+import { applyPreprocess } from './preprocess.js';
 import { OnceTracker, positiveInt, readNumber, readWord } from './values.js';
 import { resolveVariant, type VariantScalars } from './variants.js';
 
@@ -351,6 +352,9 @@ function applyStatements(
         if (stages.length === s.stages.length) net.features = { stages, ranges: s.stages.map((n) => n.range) };
         break;
       }
+      case 'preprocess':
+        if (once.first('preprocess', s.keywordRange)) net.preprocess = applyPreprocess(s, net.preprocess, sink);
+        break;
       case 'compound':
         if (scope === 'variant') sink.error('E016', s.keywordRange, '`compound` is not allowed inside a variant', 'declare the coefficients once, at family level');
         break;

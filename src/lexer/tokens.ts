@@ -75,6 +75,7 @@ export const Phi = keyword('phi');
 export const Dropout = keyword('dropout');
 export const OutputStride = keyword('output_stride');
 export const Features = keyword('features');
+export const Preprocess = keyword('preprocess');
 
 // Option keywords (only inside a statement): they are Words, so a stray one is
 // absorbed by the parser's error productions instead of derailing the parse.
@@ -109,6 +110,11 @@ export const GroupSize = keyword('group_size');
 export const Dilation = keyword('dilation');
 export const ExpandSplit = keyword('expand_split');
 export const ProjectSplit = keyword('project_split');
+export const Resize = keyword('resize');
+export const Crop = keyword('crop');
+export const CropPct = keyword('crop_pct');
+export const Mean = keyword('mean');
+export const Std = keyword('std');
 
 /** Stage attributes written as a keyword and a number (`mid 96`, `groups 2`). */
 export const NUMBER_ATTRIBUTES: readonly TokenType[] = [Mid, ExpandFrom, Groups, GroupSize, Dilation, ExpandSplit, ProjectSplit];
@@ -117,7 +123,7 @@ export const NUMBER_ATTRIBUTES: readonly TokenType[] = [Mid, ExpandFrom, Groups,
 export const STATEMENT_KEYWORDS = [
   'family', 'variant', 'compound', 'input', 'classes', 'activation', 'norm', 'padding', 'naming', 'round', 'se',
   'stem', 'stage', 'then', 'head', 'classifier', 'drop_path', 'width', 'depth', 'resolution', 'phi', 'dropout',
-  'output_stride', 'features',
+  'output_stride', 'features', 'preprocess',
 ] as const;
 
 /** Longest keywords first so that e.g. `expand_from` is never cut short by a prefix. */

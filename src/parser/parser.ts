@@ -146,6 +146,7 @@ export class EffnetParser extends CstParser {
       { ALT: () => this.SUBRULE(this.classifierStatement) },
       { ALT: () => this.SUBRULE(this.scalarStatement) },
       { ALT: () => this.SUBRULE(this.featuresStatement) },
+      { ALT: () => this.SUBRULE(this.preprocessStatement) },
     ]);
   });
 
@@ -363,6 +364,32 @@ export class EffnetParser extends CstParser {
   featuresStatement = this.RULE('featuresStatement', () => {
     const kw = this.CONSUME(T.Features);
     this.AT_LEAST_ONE({ GATE: this.onLineOf(kw), DEF: () => this.CONSUME(T.NumberLiteral) });
+  });
+
+  /** `preprocess resize 256 crop 224 bicubic mean … std …`: the eval transform of an input image. */
+  preprocessStatement = this.RULE('preprocessStatement', () => {
+    const kw = this.CONSUME(T.Preprocess);
+    this.MANY({ GATE: this.onLineOf(kw), DEF: () => this.SUBRULE(this.preprocessOption) });
+  });
+
+  /** `resize N`, `crop N`, `crop_pct F`, `mean R G B`, `std R G B`, or the interpolation's name. */
+  preprocessOption = this.RULE('preprocessOption', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.OR2([{ ALT: () => this.CONSUME(T.Resize) }, { ALT: () => this.CONSUME(T.Crop) }, { ALT: () => this.CONSUME(T.CropPct) }]);
+          this.CONSUME(T.NumberLiteral);
+        },
+      },
+      {
+        ALT: () => {
+          this.OR3([{ ALT: () => this.CONSUME(T.Mean) }, { ALT: () => this.CONSUME(T.Std) }]);
+          // Numbers on the line of the number before: a statement's options stay on its keyword's line.
+          this.AT_LEAST_ONE({ GATE: () => this.going() && this.LA(1).startLine === this.LA(0).startLine, DEF: () => this.CONSUME2(T.NumberLiteral) });
+        },
+      },
+      { ALT: () => this.CONSUME(T.Identifier) },
+    ]);
   });
 
   /** `keyword number` settings: drop_path, width, depth, resolution, phi, dropout, output_stride. */

@@ -1,6 +1,6 @@
-import { markdownText } from '../emit/escape.js';
+import { htmlText, markdownText } from '../emit/escape.js';
 
-// One table model, drawn as aligned plain/coloured text (diff) or as Markdown (reports, diff).
+// One table model, drawn as aligned plain/coloured text (diff), as Markdown (reports, diff) or as HTML.
 
 export interface Cell {
   text: string;
@@ -41,5 +41,19 @@ export function markdownTable(t: Table): string {
     row(t.header),
     row([...t.align].map((a) => (a === 'r' ? '---:' : ':---'))),
     ...t.rows.map((r) => row(r.map((c) => (c.changed && c.text !== '' ? `**${markdownText(c.text)}**` : markdownText(c.text))))),
+  ].join('\n');
+}
+
+/** An HTML table; every cell is text (htmlText); a changed cell is <strong>, a right-aligned one has class "r". */
+export function htmlTable(t: Table): string {
+  const cls = (i: number) => (t.align[i] === 'r' ? ' class="r"' : '');
+  const cell = (c: Cell, i: number) => `<td${cls(i)}>${c.changed && c.text !== '' ? `<strong>${htmlText(c.text)}</strong>` : htmlText(c.text)}</td>`;
+  return [
+    '<table>',
+    `<thead><tr>${t.header.map((h, i) => `<th${cls(i)}>${htmlText(h)}</th>`).join('')}</tr></thead>`,
+    '<tbody>',
+    ...t.rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`),
+    '</tbody>',
+    '</table>',
   ].join('\n');
 }

@@ -110,6 +110,20 @@ export interface Builder<T> {
 /** A generated network: the whole forward pass against any builder. */
 export type Network = <T>(x: T, b: Builder<T>) => T;
 
+/**
+ * How an image becomes the network's input, as torchvision's `ImageClassification` transform
+ * (antialiased): the shorter side resized to `resize` (the longer to int(resize · long / short)),
+ * the centre `crop`×`crop` square cut out, values scaled to [0, 1], then (x − mean) / std per channel.
+ */
+export interface ImageTransform {
+  resize: number;
+  crop: number;
+  interpolation: 'bilinear' | 'bicubic';
+  /** Red, green, blue. */
+  mean: readonly [number, number, number];
+  std: readonly [number, number, number];
+}
+
 /** What every generated model module exports as `metadata`: the report's figures. */
 export interface ModelMetadata {
   family: string;
@@ -128,6 +142,8 @@ export interface ModelMetadata {
   bnBuffers: number;
   /** Multiply-accumulates per image. */
   macs: number;
+  /** The eval transform an RGB image goes through (the spec's `preprocess`); absent when the input is not 3-channel. */
+  preprocess?: ImageTransform;
 }
 
 export type LayerSpec = { kind: 'conv'; spec: ConvSpec } | { kind: 'se'; spec: SeSpec } | { kind: 'linear'; spec: LinearSpec };

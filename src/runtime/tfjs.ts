@@ -1,7 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { bindCheckpoint, type Layout, type Weights } from './checkpoint.js';
 import { foldedConv, kernelShape, slot, transpose } from './fold.js';
-import { parseSafetensors } from './safetensors.js';
+import { parseCheckpoint } from './pth.js';
 import { inputChannels, isDepthwise, layerSpecs, paddingAt, paddingMode, shapesAt, InputSizeError, type Activation, type Builder, type LayerSpec, type ModelMetadata, type Network } from './spec.js';
 import { activate, FUSED, type Tf } from './tfjs-activations.js';
 import { createLayersModel, setLayersWeights, type ModelOptions } from './tfjs-layers.js';
@@ -175,7 +175,7 @@ export function tfjsRuntime(tf: Tf): TfjsRuntime {
     },
 
     loadWeights(network, meta, bytes, layout = 'torchvision') {
-      return bindCheckpoint(parseSafetensors(bytes), layerSpecs(network), layout, who(meta), { backbone: meta.features.length > 0 });
+      return bindCheckpoint(parseCheckpoint(bytes), layerSpecs(network), layout, who(meta), { backbone: meta.features.length > 0 });
     },
 
     fromNchw(data, shape) {

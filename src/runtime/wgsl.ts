@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import { bindCheckpoint, type Layout, type Weights } from './checkpoint.js';
 import { foldedConv, slot, transpose } from './fold.js';
-import { parseSafetensors } from './safetensors.js';
+import { parseCheckpoint } from './pth.js';
 import { layerSpecs, type ModelMetadata, type Network } from './spec.js';
 import { planWgsl, type Packing, type PlanOptions, type WgslPlan } from './wgsl-plan.js';
 
@@ -102,7 +102,7 @@ function checkLimits(device: GPUDevice, plan: WgslPlan, who: string): void {
 
 /** Binds a safetensors checkpoint to the network (torchvision or timm names). */
 export function loadWgslWeights(network: Network, meta: ModelMetadata, bytes: Uint8Array, layout: Layout = 'torchvision'): Weights {
-  return bindCheckpoint(parseSafetensors(bytes), layerSpecs(network), layout, `${meta.family} ${meta.variant}`, { backbone: meta.features.length > 0 });
+  return bindCheckpoint(parseCheckpoint(bytes), layerSpecs(network), layout, `${meta.family} ${meta.variant}`, { backbone: meta.features.length > 0 });
 }
 
 /** Buffers, pipelines and bind groups of one planned model, and a batch runner reading every output back in one submit. */

@@ -1,6 +1,6 @@
 import { VariableDeclarationKind } from 'ts-morph';
 import { analyzeVariant } from '../cost/cost.js';
-import { addLoadWeights, importNetwork } from '../emit/network.js';
+import { addImageExports, addLoadWeights, importNetwork } from '../emit/network.js';
 import { generatedModule, sourceFile } from '../emit/typescript.js';
 import type { VariantGraph } from '../graph/graph.js';
 
@@ -62,6 +62,7 @@ export async function emitTfjs(g: VariantGraph, options: TfjsOptions): Promise<s
     statements: `return runtime.${features ? 'createFeatureInference' : 'createInference'}(network, metadata, weights);`,
   });
   addLoadWeights(file, 'runtime.loadWeights(network, metadata, bytes, layout)');
+  addImageExports(file, g, options.runtimeModule ?? TFJS_RUNTIME_MODULE, false);
 
   return generatedModule(options.spec, file.getFullText());
 }

@@ -13,6 +13,8 @@ import { emitWgsl } from './emit.js';
 // server on 127.0.0.1 (WebGPU needs a secure context) serves the page, the
 // generated module (transpiled), the runtime it imports, the weights and an
 // input; the page runs the model with WebGPU and shows the time and top-5.
+// A picture picked or dropped on the page is decoded by the browser and goes
+// through the model's own `preprocess`; its top-5 are shown by name.
 
 export interface DemoOptions {
   spec: string;
@@ -26,6 +28,24 @@ export interface DemoOptions {
 
 const RUNTIME_DIR = fileURLToPath(new URL('../runtime/', import.meta.url));
 
+/**
+ * Packages the runtime imports by name (`fflate`, which reads .pth checkpoints): served as
+ * `/vendor/<name>.js`, their browser builds, read where Node resolves them; the runtime's
+ * modules are served with those imports pointed there (as dev servers rewrite bare imports).
+ */
+const VENDOR = new Map([['fflate', 'fflate/browser']]);
+const BARE_IMPORT = /(\bfrom\s*)(['"])([^'"./][^'"]*)\2/g;
+const pointToVendor = (js: string): string => js.replace(BARE_IMPORT, (all, from: string, q: string, name: string) => (VENDOR.has(name) ? `${from}${q}../vendor/${name}.js${q}` : all));
+function vendorFile(name: string): Uint8Array | undefined {
+  const specifier = VENDOR.get(name);
+  if (specifier === undefined) return undefined;
+  try {
+    return readFileSync(fileURLToPath(import.meta.resolve(specifier)));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The page; every word from the user (spec path, names) is escaped for where it lands. */
 export function demoPage(g: VariantGraph, o: DemoOptions): string {
   const name = htmlText(`${g.family} ${g.variant}`);
@@ -33,14 +53,27 @@ export function demoPage(g: VariantGraph, o: DemoOptions): string {
 <html lang="en">
 <meta charset="utf-8">
 <title>effnet demo: ${name}</title>
-<style>body{font:15px system-ui,sans-serif;margin:2em;max-width:46em}code,pre{font:13px ui-monospace,monospace}td{padding:0 1em 0 0}</style>
+<style>body{font:15px system-ui,sans-serif;margin:2em;max-width:46em}code,pre{font:13px ui-monospace,monospace}td{padding:0 1em 0 0}#drop{border:2px dashed #999;border-radius:6px;padding:1em;margin:1em 0}#drop.over{border-color:#06c;background:#eef5ff}</style>
 <h1>${name}</h1>
 <p>The WGSL model effnet generated from <code>${htmlText(o.spec)}</code>: ${g.resolution}×${g.resolution} input of ${g.input[0]} channels, ${g.classes} classes, batch ${o.batch}.</p>
 <p id="status">starting…</p>
 <table id="top5"></table>
+<div id="drop" hidden>
+<label>Classify a picture: <input type="file" id="file" accept="image/png,image/jpeg,image/*"></label> or drop one here.
+<p id="image-status"></p>
+<table id="image-top5"></table>
+</div>
 <script type="module">
 import * as model from './model.js';
 const status = document.getElementById('status');
+/** Rows of top-5 predictions, written as text: names never become markup. */
+function showTop(table, top) {
+  table.replaceChildren(...top.map((p) => {
+    const row = document.createElement('tr');
+    for (const text of [p.label, p.probability.toFixed(4)]) row.appendChild(document.createElement('td')).textContent = text;
+    return row;
+  }));
+}
 try {
   if (!navigator.gpu) throw new Error('this browser has no WebGPU (navigator.gpu is missing)');
   const adapter = await navigator.gpu.requestAdapter();
@@ -54,16 +87,51 @@ try {
   const t0 = performance.now();
   const logits = await net.run(input, ${scriptJson(o.batch)});
   const ms = performance.now() - t0;
-  const first = Array.from(logits.subarray(0, ${scriptJson(g.classes)}));
-  const top5 = first.map((v, i) => [i, v]).sort((a, b) => b[1] - a[1]).slice(0, 5);
+  const top5 = model.topK(logits, 5);
   const info = adapter.info ?? {};
   const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'WebGPU';
   status.textContent = \`\${ms.toFixed(1)} ms per run on \${name}, \${net.dispatches} dispatches; top-5 of image 0:\`;
-  document.getElementById('top5').innerHTML = top5.map(([i, v]) => \`<tr><td>class \${i}</td><td>\${v.toFixed(4)}</td></tr>\`).join('');
+  showTop(document.getElementById('top5'), top5);
   window.effnetResult = { logits: Array.from(logits), ms, top5, adapter: name };
+  if (model.preprocess) pictures(net);
 } catch (e) {
   status.textContent = 'failed: ' + e.message;
   window.effnetError = String(e.message ?? e);
+}
+
+/** The picker and drop zone: the browser decodes the file; the model's preprocess makes it the input. */
+function pictures(net) {
+  const drop = document.getElementById('drop');
+  const said = document.getElementById('image-status');
+  drop.hidden = false;
+  async function classify(file) {
+    if (!file) return;
+    said.textContent = \`\${file.name}: …\`;
+    try {
+      // The file's own pixels: no colour-profile conversion, no premultiplied alpha.
+      const bitmap = await createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+      const canvas = document.createElement('canvas');
+      canvas.width = bitmap.width;
+      canvas.height = bitmap.height;
+      const context = canvas.getContext('2d', { willReadFrequently: true });
+      context.drawImage(bitmap, 0, 0);
+      const pixels = context.getImageData(0, 0, bitmap.width, bitmap.height);
+      const t0 = performance.now();
+      const logits = await net.run(model.preprocess(pixels), 1);
+      const ms = performance.now() - t0;
+      const top5 = model.topK(logits, 5);
+      said.textContent = \`\${file.name} (\${bitmap.width}×\${bitmap.height}), \${ms.toFixed(1)} ms; top-5:\`;
+      showTop(document.getElementById('image-top5'), top5);
+      window.effnetImageResult = { name: file.name, width: bitmap.width, height: bitmap.height, ms, top5 };
+    } catch (e) {
+      said.textContent = \`\${file.name}: failed: \${e.message ?? e}\`;
+      window.effnetImageError = String(e.message ?? e);
+    }
+  }
+  document.getElementById('file').addEventListener('change', (e) => classify(e.target.files[0]));
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); classify(e.dataTransfer.files[0]); });
 }
 </script>
 </html>
@@ -121,11 +189,14 @@ export async function serveDemo(g: VariantGraph, o: DemoOptions, port?: number):
     const m = /^\/runtime\/([\w-]+\.js)$/.exec(path);
     if (!file && m) {
       try {
-        file = { type: 'text/javascript', body: readFileSync(join(RUNTIME_DIR, m[1]!)) };
+        file = { type: 'text/javascript', body: pointToVendor(readFileSync(join(RUNTIME_DIR, m[1]!), 'utf8')) };
       } catch {
         file = undefined;
       }
     }
+    const vendor = /^\/vendor\/([\w-]+)\.js$/.exec(path);
+    const vendored = vendor ? vendorFile(vendor[1]!) : undefined;
+    if (!file && vendored) file = { type: 'text/javascript', body: vendored };
     if (!file) return plain(404, 'not found\n');
     res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).end(file.body);
   });

@@ -1,5 +1,5 @@
 import { VariableDeclarationKind } from 'ts-morph';
-import { addLoadWeights, importNetwork } from '../emit/network.js';
+import { addImageExports, addLoadWeights, importNetwork } from '../emit/network.js';
 import { tsTemplate } from '../emit/escape.js';
 import { generatedModule, sourceFile } from '../emit/typescript.js';
 import type { VariantGraph } from '../graph/graph.js';
@@ -84,5 +84,6 @@ export async function emitWgsl(g: VariantGraph, options: WgslOptions, network: N
     statements: `return ${features ? 'createWgslFeatureModel' : 'createWgslModel'}(device, network, metadata, program, weights);`,
   });
   addLoadWeights(file, 'loadWgslWeights(network, metadata, bytes, layout)');
+  addImageExports(file, g, options.runtimeModule ?? WGSL_RUNTIME_MODULE, true);
   return generatedModule(options.spec, file.getFullText(), ['/// <reference types="@webgpu/types" />']);
 }

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 // expand ratios, SE with either gate and either squeeze base,
 // every activation, residuals on and off, with and without a head, hidden classifiers,
 // 1–4 input channels, channel counts on and off multiples of 4, resolutions around 32 (odd
-// ones too) and never below the network's total stride. Used by the tfjs/WGSL differential test and by fuzzers that
+// ones too) and never below the network's total stride; logits, pooled features (`classes 0`)
+// or feature maps of some stages (`features …`), sometimes with `output_stride 8` or `16`. Used by the tfjs/WGSL differential test and by fuzzers that
 // push random specs through every emitter. Every spec it makes compiles without errors
 // (the differential test asserts it).
 
@@ -54,6 +55,9 @@ export interface RandomSpec {
   stages: RandomStage[];
   head: RandomConv | null;
   hidden: { features: number; act: string | null } | null;
+  /** What the network gives: logits, pooled features (`classes 0`), or the outputs of these stages (1-based). */
+  output: { kind: 'logits' } | { kind: 'pooled' } | { kind: 'features'; stages: number[] };
+  outputStride: 8 | 16 | null;
   width: number;
   depth: number;
   resolution: number;
@@ -135,7 +139,7 @@ export function specText(s: Omit<RandomSpec, 'text'>): string {
   const lines = [
     'family random {',
     `  input channels ${s.inputChannels}`,
-    `  classes ${s.classes}`,
+    `  classes ${s.output.kind === 'pooled' ? 0 : s.classes}`,
     `  activation ${s.activation}`,
     `  padding ${s.padding}`,
     `  naming ${s.naming}`,
@@ -151,6 +155,8 @@ export function specText(s: Omit<RandomSpec, 'text'>): string {
     ),
     `  head ${s.head === null ? 'none' : conv(s.head)}`,
     `  classifier dropout 0.1${s.hidden === null ? '' : ` hidden ${s.hidden.features}${act(s.hidden.act)}`}`,
+    ...(s.output.kind === 'features' ? [`  features ${s.output.stages.join(' ')}`] : []),
+    ...(s.outputStride === null ? [] : [`  output_stride ${s.outputStride}`]),
     `  variant v { width ${fmt(s.width)} depth ${fmt(s.depth)} resolution ${s.resolution} }`,
     '}',
     '',
@@ -183,6 +189,9 @@ export function randomSpec(options: RandomSpecOptions = {}): fc.Arbitrary<Random
       stages: fc.array(stageArb(r), { minLength: 1, maxLength: options.maxStages ?? 3 }),
       head: maybe(convArb(r.headChannels, r.act, [1, 1, 3])),
       hidden: maybe(fc.record({ features: r.headChannels, act: r.act })),
+      output: fc.constantFrom('logits' as const, 'logits' as const, 'pooled' as const, 'features' as const),
+      tapped: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
+      outputStride: fc.option(fc.constantFrom(8 as const, 16 as const), { nil: null, freq: 3 }),
       width: narrow ? fc.constant(1) : fc.constantFrom(0.5, 1, 1.25),
       depth: narrow ? fc.constant(1) : fc.constantFrom(1, 1.5),
       resolution: narrow
@@ -193,7 +202,11 @@ export function randomSpec(options: RandomSpecOptions = {}): fc.Arbitrary<Random
       // Under SAME padding a split kernel smaller than its stride is E050.
       if (s.padding === 'same') s = { ...s, stages: s.stages.map((t) => (t.kernel === '1.3.5' && t.stride === 2 ? { ...t, kernel: '3.5' as const } : t)) };
       const stride = s.stem.stride * s.stages.reduce((p, t) => p * t.stride, 1) * (s.head?.stride ?? 1);
-      const spec = { ...s, resolution: Math.max(stride, s.resolution) };
+      // Tapped stages: those the mask picks, else the last.
+      const picked = s.stages.map((_, i) => i + 1).filter((i) => s.tapped[i - 1]);
+      const output = s.output === 'features' ? { kind: 'features' as const, stages: picked.length > 0 ? picked : [s.stages.length] } : { kind: s.output };
+      const { tapped: _, ...rest } = s;
+      const spec = { ...rest, output, resolution: Math.max(stride, s.resolution) };
       return { ...spec, text: specText(spec) };
     });
 }

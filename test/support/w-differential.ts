@@ -8,7 +8,7 @@ import { bindCheckpoint } from '../../src/runtime/checkpoint.js';
 import { parseSafetensors } from '../../src/runtime/safetensors.js';
 import { layerSpecs, type ModelMetadata, type Network } from '../../src/runtime/spec.js';
 import { tfjsRuntime } from '../../src/runtime/tfjs.js';
-import { createWgslModel } from '../../src/runtime/wgsl.js';
+import { createWgslFeatureModel, createWgslModel } from '../../src/runtime/wgsl.js';
 import { planWgsl, type PlanOptions } from '../../src/runtime/wgsl-plan.js';
 import { programShaders } from '../../src/wgsl/shaders.js';
 import { randomCheckpoint } from '../../src/weights/random.js';
@@ -53,17 +53,29 @@ export function relativeError(a: Float32Array, reference: Float32Array): number 
 
 const metadata = (g: VariantGraph): ModelMetadata => modelMetadata(g);
 
+/** Outputs one after another: logits, pooled features, or a feature network's NHWC maps. */
+const concat = (parts: ArrayLike<number>[]): Float32Array => {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
+
 export function tfjsLogits(network: Network, g: VariantGraph, bytes: Uint8Array, input: Float32Array): Float32Array {
   const rt = tfjsRuntime(tf);
   const meta = metadata(g);
-  const infer = rt.createInference(network, meta, rt.loadWeights(network, meta, bytes));
+  const weights = rt.loadWeights(network, meta, bytes);
+  const infer = meta.features.length > 0 ? rt.createFeatureInference(network, meta, weights) : rt.createInference(network, meta, weights);
   try {
     const [c, h, w] = g.input;
     const x = tf.tensor4d(input, [1, h, w, c]);
-    const y = infer(x);
-    const out = y.dataSync() as Float32Array;
-    tf.dispose([x, y]);
-    return Float32Array.from(out);
+    const y = [infer(x)].flat();
+    const out = concat(y.map((t) => t.dataSync()));
+    tf.dispose([x, ...y]);
+    return out;
   } finally {
     infer.dispose();
   }
@@ -73,9 +85,9 @@ export async function wgslLogits(device: GPUDevice, network: Network, g: Variant
   const meta = metadata(g);
   const program = programShaders(planWgsl(network, g.resolution, options).steps);
   const weights = bindCheckpoint(parseSafetensors(bytes), layerSpecs(network), 'torchvision', `${g.family} ${g.variant}`);
-  const model = await createWgslModel(device, network, meta, program, weights, options);
+  const model = meta.features.length > 0 ? await createWgslFeatureModel(device, network, meta, program, weights, options) : await createWgslModel(device, network, meta, program, weights, options);
   try {
-    return await model.run(input);
+    return concat([await model.run(input)].flat());
   } finally {
     model.dispose();
   }

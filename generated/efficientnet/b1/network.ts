@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** efficientnet b1: 240×240 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** efficientnet b1: 240×240 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 255 (bilinear), its centre 240×240 cut out and normalised. */
 export const metadata = {
   family: 'efficientnet',
   variant: 'b1',
@@ -13,6 +13,13 @@ export const metadata = {
   params: 7794184,
   bnBuffers: 62048,
   macs: 686802832,
+  preprocess: {
+    resize: 255,
+    crop: 240,
+    interpolation: 'bilinear',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.00001, momentum: 0.1 };

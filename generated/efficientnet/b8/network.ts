@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** efficientnet b8: 672×672 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** efficientnet b8: 672×672 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 704 (bicubic), its centre 672×672 cut out and normalised. */
 export const metadata = {
   family: 'efficientnet',
   variant: 'b8',
@@ -13,6 +13,13 @@ export const metadata = {
   params: 87413142,
   bnBuffers: 380032,
   macs: 62597461568,
+  preprocess: {
+    resize: 704,
+    crop: 672,
+    interpolation: 'bicubic',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.001, momentum: 0.01 };

@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** efficientnet l2: 800×800 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** efficientnet l2: 800×800 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 832 (bicubic), its centre 800×800 cut out and normalised. */
 export const metadata = {
   family: 'efficientnet',
   variant: 'l2',
@@ -13,6 +13,13 @@ export const metadata = {
   params: 480309308,
   bnBuffers: 1090688,
   macs: 475703653280,
+  preprocess: {
+    resize: 832,
+    crop: 800,
+    interpolation: 'bicubic',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.001, momentum: 0.01 };

@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** efficientnet_edgetpu m: 240×240 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** efficientnet_edgetpu m: 240×240 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 272 (bicubic), its centre 240×240 cut out and normalised. */
 export const metadata = {
   family: 'efficientnet_edgetpu',
   variant: 'm',
@@ -13,6 +13,13 @@ export const metadata = {
   params: 6899496,
   bnBuffers: 67808,
   macs: 3013321088,
+  preprocess: {
+    resize: 272,
+    crop: 240,
+    interpolation: 'bicubic',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.00001, momentum: 0.1 };

@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** efficientnet_edgetpu s: 224×224 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** efficientnet_edgetpu s: 224×224 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 256 (bicubic), its centre 224×224 cut out and normalised. */
 export const metadata = {
   family: 'efficientnet_edgetpu',
   variant: 's',
@@ -13,6 +13,13 @@ export const metadata = {
   params: 5438392,
   bnBuffers: 51440,
   macs: 1788731008,
+  preprocess: {
+    resize: 256,
+    crop: 224,
+    interpolation: 'bicubic',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.00001, momentum: 0.1 };

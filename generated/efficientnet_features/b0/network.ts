@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** efficientnet_features b0: 224×224 RGB in, feature maps features.1 (16×112×112, stride 2), features.2 (24×56×56, stride 4), features.3 (40×28×28, stride 8), features.5 (112×14×14, stride 16), features.7 (320×7×7, stride 32) out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** efficientnet_features b0: 224×224 RGB in, feature maps features.1 (16×112×112, stride 2), features.2 (24×56×56, stride 4), features.3 (40×28×28, stride 8), features.5 (112×14×14, stride 16), features.7 (320×7×7, stride 32) out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 256 (bicubic), its centre 224×224 cut out and normalised. */
 export const metadata = {
   family: 'efficientnet_features',
   variant: 'b0',
@@ -19,6 +19,13 @@ export const metadata = {
   params: 3595388,
   bnBuffers: 39456,
   macs: 364464352,
+  preprocess: {
+    resize: 256,
+    crop: 224,
+    interpolation: 'bicubic',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.00001, momentum: 0.1 };

@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** efficientnet_lite lite3: 280×280 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** efficientnet_lite lite3: 280×280 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 309 (bicubic), its centre 280×280 cut out and normalised. */
 export const metadata = {
   family: 'efficientnet_lite',
   variant: 'lite3',
@@ -13,6 +13,13 @@ export const metadata = {
   params: 8197096,
   bnBuffers: 76672,
   macs: 1383321872,
+  preprocess: {
+    resize: 309,
+    crop: 280,
+    interpolation: 'bicubic',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.00001, momentum: 0.1 };

@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** efficientnet_lite lite4: 300×300 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** efficientnet_lite lite4: 300×300 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 325 (bicubic), its centre 300×300 cut out and normalised. */
 export const metadata = {
   family: 'efficientnet_lite',
   variant: 'lite4',
@@ -13,6 +13,13 @@ export const metadata = {
   params: 13006568,
   bnBuffers: 112368,
   macs: 2553034336,
+  preprocess: {
+    resize: 325,
+    crop: 300,
+    interpolation: 'bicubic',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.00001, momentum: 0.1 };

@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** efficientnet_tf b2: 260×260 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** efficientnet_tf b2: 260×260 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 292 (bicubic), its centre 260×260 cut out and normalised. */
 export const metadata = {
   family: 'efficientnet_tf',
   variant: 'b2',
@@ -13,6 +13,13 @@ export const metadata = {
   params: 9109994,
   bnBuffers: 67568,
   macs: 993561872,
+  preprocess: {
+    resize: 292,
+    crop: 260,
+    interpolation: 'bicubic',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.001, momentum: 0.1 };

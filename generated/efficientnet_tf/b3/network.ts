@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** efficientnet_tf b3: 300×300 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** efficientnet_tf b3: 300×300 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 331 (bicubic), its centre 300×300 cut out and normalised. */
 export const metadata = {
   family: 'efficientnet_tf',
   variant: 'b3',
@@ -13,6 +13,13 @@ export const metadata = {
   params: 12233232,
   bnBuffers: 87296,
   macs: 1827141392,
+  preprocess: {
+    resize: 331,
+    crop: 300,
+    interpolation: 'bicubic',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.001, momentum: 0.1 };

@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** efficientnet_v2 l: 480×480 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** efficientnet_v2 l: 480×480 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 480 (bicubic), its centre 480×480 cut out and normalised. */
 export const metadata = {
   family: 'efficientnet_v2',
   variant: 'l',
@@ -13,6 +13,7 @@ export const metadata = {
   params: 118515272,
   bnBuffers: 512576,
   macs: 56079699008,
+  preprocess: { resize: 480, crop: 480, interpolation: 'bicubic', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.001, momentum: 0.1 };

@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** efficientnet_v2 m: 480×480 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** efficientnet_v2 m: 480×480 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 480 (bilinear), its centre 480×480 cut out and normalised. */
 export const metadata = {
   family: 'efficientnet_v2',
   variant: 'm',
@@ -13,6 +13,13 @@ export const metadata = {
   params: 54139356,
   bnBuffers: 292032,
   macs: 24582460384,
+  preprocess: {
+    resize: 480,
+    crop: 480,
+    interpolation: 'bilinear',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.001, momentum: 0.1 };

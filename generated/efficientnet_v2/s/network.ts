@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** efficientnet_v2 s: 384×384 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** efficientnet_v2 s: 384×384 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 384 (bilinear), its centre 384×384 cut out and normalised. */
 export const metadata = {
   family: 'efficientnet_v2',
   variant: 's',
@@ -13,6 +13,13 @@ export const metadata = {
   params: 21458488,
   bnBuffers: 153872,
   macs: 8365617152,
+  preprocess: {
+    resize: 384,
+    crop: 384,
+    interpolation: 'bilinear',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.001, momentum: 0.1 };

@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** mobilenet_v1 w1_0: 224×224 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** mobilenet_v1 w1_0: 224×224 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 256 (bicubic), its centre 224×224 cut out and normalised. */
 export const metadata = {
   family: 'mobilenet_v1',
   variant: 'w1_0',
@@ -13,6 +13,7 @@ export const metadata = {
   params: 4231976,
   bnBuffers: 21888,
   macs: 568740352,
+  preprocess: { resize: 256, crop: 224, interpolation: 'bicubic', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.00001, momentum: 0.1 };

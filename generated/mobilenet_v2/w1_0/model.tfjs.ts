@@ -3,6 +3,14 @@
 import * as tf from '@tensorflow/tfjs-node-gpu';
 import { tfjsRuntime, type Inference, type Layout, type ModelOptions, type Weights } from 'effnet/runtime/tfjs';
 import { metadata, network } from './network.js';
+import {
+  modelPreprocess,
+  topClasses,
+  type PreprocessOptions,
+  type RgbImage,
+  type Prediction,
+} from 'effnet/runtime/preprocess';
+import { IMAGENET_CLASSES } from 'effnet/runtime/labels';
 
 export { metadata } from './network.js';
 
@@ -18,7 +26,20 @@ export function createInference(weights: Weights): Inference {
   return runtime.createInference(network, metadata, weights);
 }
 
-/** Binds a safetensors checkpoint (torchvision or timm names); a missing, extra or mis-shaped tensor throws a WeightsError naming it. */
+/** Binds a safetensors or torch.save (.pth, read without running its pickle) checkpoint (torchvision or timm names); a missing, extra or mis-shaped tensor throws a WeightsError naming it. */
 export function loadWeights(bytes: Uint8Array, layout: Layout = 'torchvision'): Weights {
   return runtime.loadWeights(network, metadata, bytes, layout);
+}
+
+/** An RGB image (ImageData, or `{ data, width, height }` with RGBA or RGB bytes) as this model's input, as torchvision's ImageClassification transform makes it (antialiased): the shorter side resized to 232 (bilinear), the centre 224×224 cut out, scaled to [0, 1] and normalised with mean [0.485,0.456,0.406] and std [0.229,0.224,0.225]. A Float32Array `[1, 224, 224, 3]` (NHWC, what the model takes); `options.layout: 'nchw'` gives `[1, 3, 224, 224]`. */
+export function preprocess(image: RgbImage, options: PreprocessOptions = {}): Float32Array {
+  return modelPreprocess(metadata, image, options);
+}
+
+/** ImageNet-1k's class names by class index, as torchvision names them (`labels[281]` is `tabby`). */
+export const labels: readonly string[] = IMAGENET_CLASSES;
+
+/** The `k` most probable classes of image `image` in this model's logits `[N, 1000]`: softmax probabilities, highest first, with their names. */
+export function topK(logits: ArrayLike<number>, k = 5, image = 0): Prediction[] {
+  return topClasses(logits, metadata.classes, { k, image, labels });
 }

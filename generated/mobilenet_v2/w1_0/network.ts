@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** mobilenet_v2 w1_0: 224×224 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** mobilenet_v2 w1_0: 224×224 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 232 (bilinear), its centre 224×224 cut out and normalised. */
 export const metadata = {
   family: 'mobilenet_v2',
   variant: 'w1_0',
@@ -13,6 +13,13 @@ export const metadata = {
   params: 3504872,
   bnBuffers: 34112,
   macs: 300774272,
+  preprocess: {
+    resize: 232,
+    crop: 224,
+    interpolation: 'bilinear',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.00001, momentum: 0.1 };

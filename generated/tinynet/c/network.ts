@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** tinynet c: 184×184 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** tinynet c: 184×184 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 210 (bicubic), its centre 184×184 cut out and normalised. */
 export const metadata = {
   family: 'tinynet',
   variant: 'c',
@@ -13,6 +13,13 @@ export const metadata = {
   params: 2457234,
   bnBuffers: 21552,
   macs: 99536432,
+  preprocess: {
+    resize: 210,
+    crop: 184,
+    interpolation: 'bicubic',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.00001, momentum: 0.1 };

@@ -2,7 +2,7 @@
 
 import type { Builder, NormSpec } from 'effnet/runtime/spec';
 
-/** tinynet e: 106×106 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. */
+/** tinynet e: 106×106 RGB in, 1000 classes out. `params` counts trainable parameters (PyTorch's count), `bnBuffers` the BatchNorm running statistics, `macs` multiply-accumulates per image. `preprocess`: an image's shorter side resized to 121 (bicubic), its centre 106×106 cut out and normalised. */
 export const metadata = {
   family: 'tinynet',
   variant: 'e',
@@ -13,6 +13,13 @@ export const metadata = {
   params: 2042972,
   bnBuffers: 14240,
   macs: 24356848,
+  preprocess: {
+    resize: 121,
+    crop: 106,
+    interpolation: 'bicubic',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 } as const;
 /** BatchNorm ε and (PyTorch) momentum. */
 const BN: NormSpec = { eps: 0.00001, momentum: 0.1 };
