@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createProgram, main, type Io } from '../src/cli/main.js';
+import { missingTfjs } from '../src/cli/infer-command.js';
 import { runCli, tempDirs } from './support/cli.js';
 
 // Issue 10, item 5: the CLI's rough edges a new user met, each fixed and held here.
@@ -263,5 +264,21 @@ describe('README', () => {
     expect(families.size).toBe(specs.length);
     const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty'];
     expect(/worked examples for (\w+) families/.exec(readme)?.[1]).toBe(words[families.size]);
+  });
+});
+
+describe('optional peers: TensorFlow.js and webgpu are not installed with effnet', () => {
+  it('infer names the packages a backend needs', () => {
+    expect(missingTfjs('wasm')).toBe('--target tfjs --backend wasm needs @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm, which effnet does not install (npm install @tensorflow/tfjs @tensorflow/tfjs-backend-wasm)');
+    expect(missingTfjs('tensorflow')).toBe('--target tfjs --backend tensorflow needs @tensorflow/tfjs-node, which effnet does not install (npm install @tensorflow/tfjs-node)');
+  });
+
+  it('package.json: TensorFlow.js and webgpu are optional peers, installed here only for the tests', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    for (const name of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'webgpu']) {
+      expect(pkg.dependencies![name], name).toBeUndefined();
+      expect(pkg.peerDependenciesMeta![name], name).toEqual({ optional: true });
+      expect(pkg.devDependencies![name], name).toBe(pkg.peerDependencies![name]);
+    }
   });
 });

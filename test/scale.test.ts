@@ -111,6 +111,12 @@ describe('effnet scale and effnet search (the built CLI)', () => {
     expect(md.stdout).toMatch(/Chosen \(closest to 2×\): `compound alpha [\d.]+ beta [\d.]+ gamma [\d.]+`\n$/);
     const json = JSON.parse(run(['search', join(root, 'specs/efficientnet.effnet'), '--max', '1.15', '--format', 'json'], root).stdout) as { candidates: { accepted: boolean }[] };
     expect(json.candidates.length).toBeGreaterThan(json.candidates.filter((c) => c.accepted).length);
+    const dir = mkdtempSync(join(tmpdir(), 'effnet-search-'));
+    writeFileSync(join(dir, 'e.effnet'), source);
+    const wrote = run(['search', 'e.effnet', '--max', '1.15', '--write'], dir);
+    expect(wrote.stderr).toMatch(/^effnet: wrote e\.effnet: compound alpha [\d.]+ beta [\d.]+ gamma [\d.]+\n$/);
+    const chosen = /compound alpha [\d.]+ beta [\d.]+ gamma [\d.]+/.exec(wrote.stderr)![0];
+    expect(readFileSync(join(dir, 'e.effnet'), 'utf8')).toBe(source.replace('compound alpha 1.2 beta 1.1 gamma 1.15', chosen));
     const none = run(['search', join(root, 'specs/efficientnet.effnet'), '--max', '1.05'], root);
     expect(none.code).toBe(1);
     expect(none.stdout).toContain('No candidate is within the tolerance.');

@@ -5,6 +5,7 @@ import { parseFlops, parseTolerance, searchMarkdown } from '../src/cli/search-co
 import { compileSource } from '../src/compile/compile.js';
 import { analyzeVariant } from '../src/cost/cost.js';
 import { baseVariant, DEFAULT_GRID, gridSearch, gridValues, SearchError } from '../src/search/grid.js';
+import { withCompound } from '../src/search/write-compound.js';
 import { root } from './support/tfjs.js';
 
 // `effnet search`: the grid over α, β, γ at φ = 1 on EfficientNet's B0 base, judged by the exact
@@ -69,5 +70,21 @@ describe('flags', () => {
     expect(parseTolerance('5%')).toBe(0.05);
     expect(parseTolerance('0.1')).toBe(0.1);
     expect(() => parseTolerance('150%')).toThrow(/--tolerance takes a fraction/);
+  });
+});
+
+describe('--write', () => {
+  it('rewrites the family’s compound line in place, keeping every other line; idempotent', () => {
+    const out = withCompound(source, compileSource(source, 'x.effnet').ast, { alpha: 1.15, beta: 1.1, gamma: 1.05 });
+    expect(out).toBe(source.replace('compound alpha 1.2 beta 1.1 gamma 1.15', 'compound alpha 1.15 beta 1.1 gamma 1.05'));
+    expect(withCompound(out, compileSource(out, 'x.effnet').ast, { alpha: 1.15, beta: 1.1, gamma: 1.05 })).toBe(out);
+    expect(compileSource(out, 'x.effnet', { irOnly: true }).family!.compound).toMatchObject({ alpha: 1.15, beta: 1.1, gamma: 1.05 });
+  });
+
+  it('adds a compound line before the first variant when the family has none', () => {
+    const text = 'family f {\n  resolution 64 // base\n  stem conv k3 s2 c8\n  stage mbconv e1 k3 c8\n\n  variant v { width 1 }\n}\n';
+    const out = withCompound(text, compileSource(text, 'f.effnet').ast, { alpha: 1.2, beta: 1.1, gamma: 1.15 });
+    expect(out).toBe('family f {\n  resolution 64 // base\n  stem conv k3 s2 c8\n  stage mbconv e1 k3 c8\n\n  compound alpha 1.2 beta 1.1 gamma 1.15\n\n  variant v { width 1 }\n}\n');
+    expect(compileSource(out, 'f.effnet').diagnostics).toEqual([]);
   });
 });

@@ -48,15 +48,24 @@ interface InferFlags {
   allowNonfinite?: boolean;
 }
 
+/** What `infer --target tfjs` on this backend needs and the user has not installed (effnet does not install TensorFlow.js: it is an optional peer). */
+export function missingTfjs(backend: Backend): string {
+  const packages = backend === 'tensorflow' ? '@tensorflow/tfjs-node' : backend === 'wasm' ? '@tensorflow/tfjs @tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs';
+  return `--target tfjs --backend ${backend} needs ${packages.split(' ').join(' and ')}, which effnet does not install (npm install ${packages})`;
+}
+
 /** TensorFlow.js with the backend set; its resolved URL is what the generated module imports. */
 async function loadTfjs(backend: Backend): Promise<{ tf: Tf; url: string }> {
   let url: string;
   try {
     url = import.meta.resolve(backend === 'tensorflow' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs');
   } catch {
-    throw new UsageError('--backend tensorflow needs @tensorflow/tfjs-node, which is not installed (npm install @tensorflow/tfjs-node)');
+    throw new UsageError(missingTfjs(backend));
   }
-  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (backend === 'wasm')
+    await import('@tensorflow/tfjs-backend-wasm').catch(() => {
+      throw new UsageError(missingTfjs(backend));
+    });
   const tf = (await import(url)) as Tf;
   // Production mode: no debug checks, and no "install tfjs-node" banner on stderr for the cpu backend.
   tf.enableProdMode();

@@ -36,6 +36,12 @@ export function scaleMarkdown(family: string, rows: ScaleRow[]): string {
   return `# ${family}: compound scaling\n\nMACs of each φ's rounded variant (exact), against the base (φ = 0) and the 2^φ the rule aims at.\n\n${table}\n`;
 }
 
+/** Rewrites a spec the user asked to change (`--write`): atomically, keeping the byte-order mark it had (the compiler reads the text without one). */
+export function writeSpec(path: string, text: string): void {
+  const bom = readFileSync(path).subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])) ? '\ufeff' : '';
+  writeAtomic(path, bom + text);
+}
+
 export function registerScale(program: Command, ctx: CommandContext): Command {
   return program
     .command('scale')
@@ -65,10 +71,7 @@ export function registerScale(program: Command, ctx: CommandContext): Command {
       if (!flags.write) return;
       const text = withPhiVariants(c.source, c.ast, phis);
       if (text === c.source) return io.stderr(`effnet: ${ctx.shown(spec)} already has the φ variants\n`);
-      // The compiler read the text without a byte-order mark; the file keeps the one it had.
-      const path = resolve(io.cwd, spec);
-      const bom = readFileSync(path).subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])) ? '\ufeff' : '';
-      writeAtomic(path, bom + text);
+      writeSpec(resolve(io.cwd, spec), text);
       io.stderr(`effnet: wrote ${ctx.shown(spec)}: variant lines for φ = ${phis.join(', ')}\n`);
     });
 }

@@ -1,8 +1,11 @@
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { grouped, human, mib } from '../report/format.js';
 import { markdownTable } from '../report/table.js';
 import { baseVariant, DEFAULT_GRID, gridSearch, SearchError, type Candidate, type GridOptions, type GridResult } from '../search/grid.js';
+import { withCompound } from '../search/write-compound.js';
 import { UsageError } from './input.js';
+import { writeSpec } from './scale-command.js';
 import { printableLines, type CommandContext } from './io.js';
 
 // `effnet search <spec>`: the paper's grid over α, β, γ at φ = 1 under a MACs budget, on the
@@ -73,7 +76,8 @@ export function registerSearch(program: Command, ctx: CommandContext): Command {
     .option('--max <coefficient>', 'largest α, β and γ tried', '1.5')
     .option('--top <n>', 'candidates listed', '20')
     .addOption(new Option('--format <format>', 'output format').choices([...SEARCH_FORMATS]).default('md'))
-    .action((spec: string, flags: { base?: string; flops: string; tolerance: string; step: string; max: string; top: string; format: (typeof SEARCH_FORMATS)[number] }) => {
+    .option('--write', "write the chosen coefficients into the spec's `compound` line (layout and comments kept)")
+    .action((spec: string, flags: { base?: string; flops: string; tolerance: string; step: string; max: string; top: string; format: (typeof SEARCH_FORMATS)[number]; write?: boolean }) => {
       const options: GridOptions = { target: parseFlops(flags.flops), tolerance: parseTolerance(flags.tolerance), step: positive('--step', flags.step, 1), max: Math.max(1, positive('--max', flags.max, 4)) };
       const top = positive('--top', flags.top, 10_000);
       if ((options.max - 1) / options.step > 60) throw new UsageError(`--step ${flags.step} up to --max ${flags.max} is over 60 values per coefficient; take a larger step or a smaller --max`);
@@ -90,6 +94,12 @@ export function registerSearch(program: Command, ctx: CommandContext): Command {
       }
       const own = c.family.compound && { alpha: c.family.compound.alpha, beta: c.family.compound.beta, gamma: c.family.compound.gamma };
       ctx.io.stdout(flags.format === 'json' ? JSON.stringify({ family: c.family.name, spec: c.file, options, ...r }, null, 2) + '\n' : searchMarkdown(c.family.name, r, options, top, own));
-      ctx.setCode(r.candidates.some((x) => x.accepted) ? 0 : 1);
+      const chosen = r.candidates.find((x) => x.accepted);
+      ctx.setCode(chosen ? 0 : 1);
+      if (!flags.write || !chosen) return;
+      const text = withCompound(c.source, c.ast, chosen);
+      if (text === c.source) return ctx.io.stderr(`effnet: ${ctx.shown(spec)} already has the chosen coefficients\n`);
+      writeSpec(resolve(ctx.io.cwd, spec), text);
+      ctx.io.stderr(`effnet: wrote ${ctx.shown(spec)}: compound alpha ${chosen.alpha} beta ${chosen.beta} gamma ${chosen.gamma}\n`);
     });
 }

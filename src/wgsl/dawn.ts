@@ -35,6 +35,8 @@ export async function dawnDevice(backend: DawnBackend = 'opengles'): Promise<{ d
   try {
     webgpu = (await import('webgpu')) as unknown as typeof webgpu;
   } catch (e) {
+    // An optional peer: effnet does not install it.
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new DawnError('WebGPU in Node needs the npm package `webgpu` (Dawn), which effnet does not install (npm install webgpu)');
     throw new DawnError(`the npm package \`webgpu\` (Dawn) does not load: ${(e as Error).message}`);
   }
   // GPUBufferUsage and friends, for code written against the browser's globals.
