@@ -117,7 +117,7 @@ describe('effnet scale and effnet search (the built CLI)', () => {
     expect(wrote.stderr).toMatch(/^effnet: wrote e\.effnet: compound alpha [\d.]+ beta [\d.]+ gamma [\d.]+\n$/);
     const chosen = /compound alpha [\d.]+ beta [\d.]+ gamma [\d.]+/.exec(wrote.stderr)![0];
     expect(readFileSync(join(dir, 'e.effnet'), 'utf8')).toBe(source.replace('compound alpha 1.2 beta 1.1 gamma 1.15', chosen));
-    const none = run(['search', join(root, 'specs/efficientnet.effnet'), '--max', '1.05'], root);
+    const none = run(['search', join(root, 'specs/efficientnet.effnet'), '--flops', '8x', '--max', '1.05'], root);
     expect(none.code).toBe(1);
     expect(none.stdout).toContain('No candidate is within the tolerance.');
   });

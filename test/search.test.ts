@@ -35,7 +35,15 @@ describe('the grid', () => {
     expect(Math.abs(paper.nominal / 2 - 1)).toBeLessThanOrEqual(options.tolerance);
   });
 
-  it('every accepted candidate is within the tolerance on its own compiled graph', () => {
+  it('builds candidates far from the target nominally: α = β = γ = 1.05 is 1.28× by α·β²·γ² but 1.92× once repeats round up', () => {
+    const c = result.candidates.find((x) => x.alpha === 1.05 && x.beta === 1.05 && x.gamma === 1.05)!;
+    expect(c.nominal).toBeCloseTo(1.27628, 5);
+    const g = compileSource(source.replace(/\n\}\n$/, '\n  variant cand { width 1.05 depth 1.05 resolution 235 }\n}\n'), 'x.effnet', { variants: ['cand'] }).graphs[0]!;
+    expect(c).toMatchObject({ resolution: 235, macs: analyzeVariant(g).macs, accepted: true });
+    expect(c.ratio).toBeCloseTo(1.923, 3);
+  });
+
+    it('every accepted candidate is within the tolerance on its own compiled graph', () => {
     const accepted = result.candidates.filter((c) => c.accepted);
     expect(accepted.length).toBeGreaterThan(0);
     for (const c of accepted.slice(0, 3)) {
