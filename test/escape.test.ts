@@ -27,7 +27,7 @@ import { dataUrl, literal } from '../src/emit/typescript.js';
 import type { VariantGraph } from '../src/graph/graph.js';
 import { renderReport, reportInput } from '../src/report/report.js';
 import { emitTfjs } from '../src/tfjs/emit.js';
-import { demoPage } from '../src/wgsl/demo.js';
+import { demoPage, type CpuPath } from '../src/wgsl/demo.js';
 import { emitWgsl } from '../src/wgsl/emit.js';
 
 // Issue 14 item 3: a spec path or a name never becomes code or markup in what
@@ -133,11 +133,12 @@ describe('string literals in generated TypeScript', () => {
 });
 
 describe('WGSL', () => {
-  it('the shaders of a module from a hostile path are the benign ones (the path never reaches WGSL)', async () => {
+  it('a module from a hostile path is the benign one below its banner (the path reaches neither code nor WGSL)', async () => {
     const g = tinyGraph();
-    const shaders = (text: string) => text.slice(text.indexOf('export const program'), text.indexOf('export async function createModel'));
-    const benign = shaders(await emitWgsl(g, { spec: 'specs/tiny.effnet' }));
-    for (const spec of HOSTILE_PATHS) expect(shaders(await emitWgsl(g, { spec }))).toBe(benign);
+    const code = (text: string) => text.slice(text.indexOf('\nimport '));
+    const benign = code(await emitWgsl(g, { spec: 'specs/tiny.effnet' }));
+    expect(benign).toContain('export async function createModel');
+    for (const spec of HOSTILE_PATHS) expect(code(await emitWgsl(g, { spec }))).toBe(benign);
   });
 });
 
@@ -191,13 +192,17 @@ describe('HTML: the demo page', () => {
   const tags = (html: string) => html.match(/<\/?[A-Za-z!][^>]*>/g) ?? [];
   const script = (html: string) => html.slice(html.indexOf('<script'), html.indexOf('</script>'));
 
+  // With a CPU path (an ONNX export to serve) and without one (why, in the page).
+  const cpuPaths: CpuPath[] = [{ onnx: new Uint8Array(), ortDir: '/ort' }, { missing: '<b>onnxruntime-web</b> is not installed' }];
   it('a hostile spec path or family name adds no tag and leaves the script alone', () => {
-    const benign = demoPage(g, options('specs/tiny.effnet'));
-    for (const spec of HOSTILE_PATHS) {
-      const page = demoPage({ ...g, family: '<img src=x onerror=alert(1)>', variant: '</title><script>' }, options(spec));
-      expect(tags(page)).toEqual(tags(benign));
-      expect(script(page)).toBe(script(benign));
-      expect(page).toContain(`<code>${htmlText(spec)}</code>`);
+    for (const cpu of cpuPaths) {
+      const benign = demoPage(g, options('specs/tiny.effnet'), cpu);
+      for (const spec of HOSTILE_PATHS) {
+        const page = demoPage({ ...g, family: '<img src=x onerror=alert(1)>', variant: '</title><script>' }, options(spec), cpu);
+        expect(tags(page)).toEqual(tags(benign));
+        expect(script(page)).toBe(script(benign));
+        expect(page).toContain(`<code>${htmlText(spec)}</code>`);
+      }
     }
   });
 });

@@ -2,10 +2,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeImage, ImageDecodeError, UsageError } from '../src/cli/input.js';
 import { IMAGENET_CLASSES } from '../src/runtime/labels.js';
+import { launchChromium } from './support/chromium.js';
 import { root } from './support/tfjs.js';
 
 // Images from the user: PNG and JPEG decoding for `effnet infer --image`, its
@@ -161,11 +161,8 @@ describe('effnet demo: pick a picture in headless Chromium (WebGPU, SwiftShader)
       });
       server!.on('exit', (code) => reject(new Error(`effnet demo exited with ${code}: ${out}`)));
     });
-    const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'effnet-chromium-')), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    const chromium = await launchChromium({ webgpu: true });
+    const browser = chromium.context;
     try {
       const page = await browser.newPage();
       await page.goto(url);
@@ -195,7 +192,7 @@ describe('effnet demo: pick a picture in headless Chromium (WebGPU, SwiftShader)
       expect(dropped).toHaveLength(5);
       for (const name of dropped) expect(IMAGENET_CLASSES).toContain(name);
     } finally {
-      await browser.close();
+      await chromium.close();
     }
   }, 300_000);
 });

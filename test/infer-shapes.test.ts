@@ -92,15 +92,21 @@ describe('any input size', () => {
     expect(maxAbsDiff(readF32(join(dir, 'logits.f32')), readF32(join(root, 'test/fixtures/b0-sizes/logits_256x320.f32')))).toBeLessThan(1e-4);
   });
 
-  it('the WGSL model is planned for its resolution: another size is a usage error pointing at tfjs', () => {
+  it('infer --target wgsl takes another size too: tfjs and WGSL agree within 1e-4 at 40×48 (a zero size is refused)', () => {
     const { dir, weights } = setup(smallSpec(3));
-    const r = effnet(['infer', 'small.effnet', '--variant', 'v', '--target', 'wgsl', '--weights', weights, '--shape', '1,3,40,48', '--bench', '1'], dir);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toBe("effnet: small v's WGSL model is planned for N,3,32,32 input, not 1,3,40,48; --target tfjs takes other sizes\n");
-    const ok = effnet(['infer', 'small.effnet', '--variant', 'v', '--weights', weights, '--shape', '2,3,40,48', '--bench', '1'], dir);
-    expect(ok.stderr).toBe('');
-    expect(JSON.parse(ok.stdout)).toMatchObject({ batch: 2, runs: 1 });
-  });
+    const input = write(dir, 'x.f32', sines(2 * 3 * 40 * 48));
+    const outs = (['tfjs', 'wgsl'] as const).map((target) => {
+      const r = effnet(['infer', 'small.effnet', '--variant', 'v', '--target', target, '--weights', weights, '--input', input, '--shape', '2,3,40,48', '--out', `${target}.f32`], dir);
+      expect(r.stderr, target).toBe('');
+      expect(r.stdout).toMatch(/float32 logits \[2, 10\]/);
+      return readF32(join(dir, `${target}.f32`));
+    });
+    expect(outs[0]!.length).toBe(20);
+    expect(maxAbsDiff(outs[0]!, outs[1]!)).toBeLessThan(1e-4);
+    const tiny = effnet(['infer', 'small.effnet', '--variant', 'v', '--target', 'wgsl', '--weights', weights, '--shape', '1,3,0,48', '--bench', '1'], dir);
+    expect(tiny.code).toBe(2);
+    expect(tiny.stderr).toMatch(/^effnet: --shape takes N,C,H,W/);
+  }, 180_000);
 
   it('report --resolution reports every variant at another size', () => {
     const r = effnet(['report', join(root, 'specs/efficientnet.effnet'), '--variant', 'b0', '--resolution', '256', '--format', 'json'], root);

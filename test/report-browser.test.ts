@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, type Chromium } from './support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFile } from '../src/compile/compile.js';
 import { diffRefs } from '../src/diff/diff.js';
@@ -26,6 +26,7 @@ const input = reportInput(family, spec, c.graphs);
 // The paper's Table 2 top-1 figures, for the accuracy charts.
 const metrics = { b0: 77.1, b1: 79.1, b2: 80.1, b3: 81.6, b4: 82.9, b5: 83.6, b6: 84.0, b7: 84.3 };
 
+let browser: Chromium | undefined;
 let context: BrowserContext;
 beforeAll(async () => {
   mkdirSync(out, { recursive: true });
@@ -33,14 +34,10 @@ beforeAll(async () => {
   writeFileSync(join(out, 'architecture.svg'), architectureSvg(c.graphs, { banner: spec }));
   writeFileSync(join(out, 'scaling.svg'), scalingSvg(input.variants, { family, metrics, banner: spec }));
   writeFileSync(join(out, 'diff-b0-edgetpu-s.html'), renderDiff(diffRefs(`${spec}#b0`, 'specs/efficientnet_edgetpu.effnet#s', root), 'html', false));
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'effnet-chromium-')), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1100, height: 900 },
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium({ viewport: { width: 1100, height: 900 } });
+  context = browser.context;
 }, 120_000);
-afterAll(() => context?.close());
+afterAll(() => browser?.close());
 
 /** Opens `file` from file://, recording every request but the page's own and every console error. */
 async function open(file: string): Promise<{ page: Page; requests: string[]; errors: string[] }> {

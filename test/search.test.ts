@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseFlops, parseTolerance, searchMarkdown } from '../src/cli/search-command.js';
+import { parseFlops, parseTolerance } from '../src/cli/search-flags.js';
+import { searchMarkdown } from '../src/cli/search-results.js';
 import { compileSource } from '../src/compile/compile.js';
 import { analyzeVariant } from '../src/cost/cost.js';
 import { baseVariant, DEFAULT_GRID, gridSearch, gridValues, SearchError } from '../src/search/grid.js';

@@ -97,10 +97,10 @@ function batchOfTwo(g: VariantGraph): Float32Array {
   return x;
 }
 
-function tfjsFeatures(network: Network, meta: ModelMetadata, weights: Weights, input: Float32Array): Float32Array[] {
+function tfjsFeatures(network: Network, meta: ModelMetadata, weights: Weights, input: Float32Array, [h, w] = [meta.resolution, meta.resolution]): Float32Array[] {
   const infer = tfjsRuntime(tf).createFeatureInference(network, meta, weights);
   try {
-    const x = tf.tensor4d(input, [2, meta.resolution, meta.resolution, meta.inputChannels]);
+    const x = tf.tensor4d(input, [2, h, w, meta.inputChannels]);
     const maps = infer(x);
     const out = maps.map((t) => Float32Array.from(t.dataSync()));
     tf.dispose([x, ...maps]);
@@ -205,9 +205,11 @@ describe('feature maps on Dawn agree with tfjs', () => {
     await expect(createWgslFeatureModel(dawn.device, classifier, modelMetadata(CLASSIFIER), cprogram, weights)).rejects.toThrow('featnet v is a classifier: use createWgslModel');
   });
 
-  it('the generated module exports createFeatureModel, type-checks under strict, and runs', async () => {
+  it('the generated module exports createFeatureModel, type-checks under strict, and runs at its resolution and at another size', async () => {
     const source = await emitWgsl(CLASSIFIER, { spec: 'featnet.effnet', runtimeModule: '../../src/runtime/wgsl.js', networkModule: './featnet_v.network.js' }, FEATURES);
-    expect(source).toContain('export async function createFeatureModel(device: GPUDevice, weights: Weights): Promise<WgslFeatureModel>');
+    expect(source.replace(/\s+/g, ' ')).toContain(
+      'export async function createFeatureModel( device: GPUDevice, weights: Weights, size: InputSize = { height: metadata.resolution, width: metadata.resolution }, ): Promise<WgslFeatureModel>',
+    );
     expect(source).toContain('`features.1` `[batch, 12, 12, 8]`, `features.2` `[batch, 12, 12, 8]`, `features.4` `[batch, 3, 3, 24]`');
     expect(source).not.toContain('createModel(');
     const path = writeGenerated('featnet_v.wgsl.ts', source);
@@ -216,14 +218,22 @@ describe('feature maps on Dawn agree with tfjs', () => {
     const diagnostics = typeErrors(strictProgram([path]), [path, join(root, 'test/.generated/featnet_v.network.ts')]);
     expect(diagnostics).toEqual([]);
 
-    const generated = (await import(path)) as { createFeatureModel(device: GPUDevice, weights: Weights): Promise<WgslFeatureModel> };
+    const generated = (await import(path)) as { createFeatureModel(device: GPUDevice, weights: Weights, size?: { height: number; width: number }): Promise<WgslFeatureModel> };
     const model = await generated.createFeatureModel(dawn.device, weights);
+    // Taller than wide, and not a multiple of the network's stride.
+    const other = await generated.createFeatureModel(dawn.device, weights, { height: 61, width: 36 });
     try {
       const reference = tfjsFeatures(FEATURES, META, weights, input);
       const maps = await model.run(input);
       for (const [i, m] of maps.entries()) expect(relativeError(m, reference[i]!)).toBeLessThan(TOLERANCE);
+      const x = new Float32Array(2 * 61 * 36 * 3).map((_, i) => Math.sin(i * 0.37));
+      expect(other.features.map((f) => f.shape)).toEqual(shapesAt(FEATURES, 61, 36).features);
+      const otherReference = tfjsFeatures(FEATURES, META, weights, x, [61, 36]);
+      const otherMaps = await other.run(x);
+      for (const [i, m] of otherMaps.entries()) expect(relativeError(m, otherReference[i]!)).toBeLessThan(TOLERANCE);
     } finally {
       model.dispose();
+      other.dispose();
     }
   });
 });

@@ -23,7 +23,7 @@ interface DemoFlags {
 export function registerDemo(program: Command, ctx: CommandContext): Command {
   return program
     .command('demo')
-    .description('serve a page on 127.0.0.1 that runs a variant\'s WGSL model with WebGPU and shows its time and top-5; pick or drop a picture there to see its top-5 classes by name')
+    .description('serve a page on 127.0.0.1 that runs a variant\'s WGSL model with WebGPU (without a GPU: its ONNX export on ONNX Runtime Web\'s wasm provider) and shows its time and top-5; pick or drop a picture there to see its top-5 classes by name')
     .argument('<spec>', '.effnet file')
     .requiredOption('--variant <name>', 'the variant to show')
     .option('--weights <file>', 'safetensors or torch.save (.pth) checkpoint (default: random weights)')
@@ -51,13 +51,14 @@ export function registerDemo(program: Command, ctx: CommandContext): Command {
         io.stderr(`effnet: ${printableLines(e.message)}\n`);
         return ctx.setCode(1);
       }
-      const { server, url, port: actual } = await serveDemo(g, { spec: c.file, weights, layout: flags.layout, input: nchwToNhwc(input, shape), batch: shape[0] }, port).catch(
+      const { server, url, port: actual, cpu } = await serveDemo(g, { spec: c.file, weights, layout: flags.layout, input: nchwToNhwc(input, shape), batch: shape[0] }, port).catch(
         (e: unknown) => {
           throw listenError(e, port);
         },
       );
       const moved = port === undefined && actual !== DEFAULT_DEMO_PORT ? ` (port ${DEFAULT_DEMO_PORT} was busy)` : '';
       io.stdout(`effnet demo: ${g.family} ${g.variant} at ${url}${moved} (${flags.weights === undefined ? 'random weights' : flags.weights}); Ctrl-C stops it\n`);
+      if ('missing' in cpu) io.stdout(`effnet demo: no CPU path (${cpu.missing}): a machine without a GPU runs the WGSL model on a software adapter\n`);
       await new Promise<void>((done) => {
         const stop = () => server.close(() => done());
         process.once('SIGINT', stop);

@@ -7,7 +7,7 @@ import { printable, renderDiagnostics } from '../diagnostics/render.js';
 import { formatSpec } from '../format/format.js';
 import { readRegularFile } from '../io/read.js';
 import { checkOutput, writeAtomic, WriteError } from '../io/write.js';
-import { UsageError } from './input.js';
+import { UsageError } from './usage.js';
 import type { CommandContext } from './io.js';
 
 // `effnet fmt [paths…]`: one file's formatted text on stdout; `--write` rewrites

@@ -1,15 +1,19 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { DEFAULT_TFJS_MODULE } from '../emit/modules.js';
 import { applyPlan, compareWithDisk, PlanRefused, type OutputFile, type Staleness } from '../generate/files.js';
-import { familyOutputs, GENERATED_README, ownedBy, specFiles, TARGETS, type Target } from '../generate/generate.js';
 import { checkOutFolder, OutFolderRefused } from '../generate/guard.js';
 import { lockFolder, LockBusy } from '../generate/lock.js';
-import { DEFAULT_TFJS_MODULE } from '../tfjs/emit.js';
-import { UsageError } from './input.js';
+import { inputsKey, recordOutputs, upToDateByRecord } from '../generate/record.js';
+import { ownedBy, specFiles, TARGETS, type Target } from '../generate/targets.js';
+import { UsageError } from './usage.js';
 import { printableLines, type CommandContext } from './io.js';
 import { compileOptions, LIMIT_FLAGS, limitOptions, type LimitFlags } from './limits.js';
 
 // `effnet generate [spec...]`: the committed outputs of specs, written or (--check) compared.
+// A whole run (all of specs/, every target) whose inputs and outputs are as recorded after
+// the last one (generate/record.ts) is up to date without compiling: the compiler and
+// the emitters load only when something is to be emitted.
 
 interface GenerateFlags extends LimitFlags {
   out: string;
@@ -93,6 +97,16 @@ export function registerGenerate(program: Command, ctx: CommandContext): Command
     const root = resolve(io.cwd, flags.out);
     // Before anything is read or written: --out must be a folder of its own.
     guarded(() => checkOutFolder(root, shown(flags.out), paths.map((p) => ({ path: resolve(io.cwd, p), shown: shown(p) }))));
+    const targets = flags.target ?? TARGETS;
+    const whole = all && TARGETS.every((t) => targets.includes(t));
+    // The record covers whole runs only: a part of the folder is compared the full way.
+    const key = whole ? recordKey(io.cwd, paths, flags) : undefined;
+    if (key !== undefined) {
+      const n = upToDateByRecord(root, key);
+      if (n !== undefined) return io.stdout(`${shown(flags.out)}/ is up to date (${n} files)\n`);
+    }
+    await ctx.loadCompiler?.();
+    const { familyOutputs, GENERATED_README } = await import('../generate/generate.js');
     const cs = paths.map((p) => ctx.compile(p, compileOptions(flags)));
     const code = ctx.report(cs);
     ctx.setCode(code);
@@ -107,8 +121,7 @@ export function registerGenerate(program: Command, ctx: CommandContext): Command
       if (before !== undefined) throw new UsageError(`${before} and ${c.file} both define family \`${name}\`; generated/${name}/ can hold only one`);
       families.set(name, c.file);
     }
-    const targets = flags.target ?? TARGETS;
-    // One family at a time, so a terminal sees each as it is done (emitting all takes tens of seconds).
+    // One family at a time, so a terminal sees each as it is done.
     const outputs: OutputFile[][] = [];
     for (const [i, c] of cs.entries()) {
       const files = await familyOutputs(c, { targets, tfjsModule: flags.tfjsModule });
@@ -133,16 +146,33 @@ export function registerGenerate(program: Command, ctx: CommandContext): Command
         const again = regenerateCommand(all ? [] : specs, flags);
         io.stderr(printableLines(`${shown(flags.out)}/ is out of date (run \`${again}\`):\n${lines.map((l) => `  ${l}`).join('\n')}`) + '\n');
         ctx.setCode(1);
-      } else io.stdout(`${shown(flags.out)}/ is up to date (${files.length} files)\n`);
+      } else {
+        if (key !== undefined) recordOutputs(root, key, files);
+        io.stdout(`${shown(flags.out)}/ is up to date (${files.length} files)\n`);
+      }
       return;
     }
     const release = await guardedAsync(() => lockFolder(root));
     let lines: string[];
     try {
       lines = summary(guarded(() => applyPlan(root, files, scope)), ['wrote   ', 'updated ', 'removed ']);
+      if (key !== undefined) recordOutputs(root, key, files);
     } finally {
       release();
     }
     io.stdout(lines.length === 0 ? `${shown(flags.out)}/ is up to date (${files.length} files)\n` : `${lines.join('\n')}\n`);
   });
+}
+
+/** What a whole run is made from besides effnet itself: the specs (path and bytes) and every option that changes the output. */
+function recordKey(cwd: string, paths: readonly string[], flags: GenerateFlags): string | undefined {
+  try {
+    return inputsKey(
+      paths.map((p) => ({ shown: p, path: resolve(cwd, p) })),
+      { targets: [...TARGETS], tfjsModule: flags.tfjsModule, limits: [...LIMIT_FLAGS.keys()].map((k) => flags[k] ?? null) },
+    );
+  } catch {
+    // A spec that cannot be read: the full path reports it.
+    return undefined;
+  }
 }

@@ -13,6 +13,10 @@ import { importTfjsModel } from '../tfjs/load.js';
 import { WgslLimitError, type WgslFeatureModel, type WgslModel } from '../runtime/wgsl.js';
 import { dawnDevice, DawnError, type DawnBackend } from '../wgsl/dawn.js';
 import { importWgslModel } from '../wgsl/load.js';
+import { bindVariantWeights } from '../onnx/bind.js';
+import { OnnxExportError } from '../onnx/errors.js';
+import { exportOnnx, INPUT_NAME } from '../onnx/export.js';
+import { createSession, loadOrt, OrtMissingError } from '../onnx/ort.js';
 import { DEFAULT_MAX_WEIGHTS_MIB } from '../weights/read.js';
 import { IMAGENET_CLASSES } from '../runtime/labels.js';
 import { preprocessImage, topClasses } from '../runtime/preprocess.js';
@@ -26,12 +30,15 @@ import { printableLines, type CommandContext } from './io.js';
 // Exit 0 done, 1 bad weights, spec, image data or logits (NaN, ±Infinity), 2 usage
 // (flags, unreadable files, sizes, image formats, an --out the command must not write).
 
-export const INFER_TARGETS = ['tfjs', 'wgsl'] as const;
+export const INFER_TARGETS = ['tfjs', 'wgsl', 'onnx'] as const;
 export const TFJS_BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
 /** Dawn's backends for the wgsl target (opengles: Mesa's llvmpipe on a machine without a GPU). */
 export const WGSL_BACKENDS = ['opengles', 'vulkan'] as const;
+/** The onnx target: the model exported in memory (src/onnx/), run on ONNX Runtime for Node's CPU provider. */
+export const ONNX_BACKENDS = ['cpu'] as const;
 type Backend = (typeof TFJS_BACKENDS)[number];
-const DEFAULT_BACKEND = { tfjs: 'wasm', wgsl: 'opengles' } as const;
+const DEFAULT_BACKEND = { tfjs: 'wasm', wgsl: 'opengles', onnx: 'cpu' } as const;
+const BACKENDS: Record<(typeof INFER_TARGETS)[number], readonly string[]> = { tfjs: TFJS_BACKENDS, wgsl: WGSL_BACKENDS, onnx: ONNX_BACKENDS };
 
 interface InferFlags {
   variant: string;
@@ -84,17 +91,17 @@ const ms = (x: number) => Math.round(x * 1000) / 1000;
 export function registerInfer(program: Command, ctx: CommandContext): Command {
   return program
     .command('infer')
-    .description('run a variant\'s generated model (tfjs or WGSL) on raw float32 NCHW input; write raw float32 logits')
+    .description('run a variant\'s generated model (tfjs or WGSL), or its ONNX export on ONNX Runtime, on raw float32 NCHW input; write raw float32 logits')
     .argument('<spec>', '.effnet file')
     .requiredOption('--variant <name>', 'the variant to run')
     .addOption(new Option('--target <target>', 'which generated model runs').choices([...INFER_TARGETS]).default('tfjs'))
     .requiredOption('--weights <file>', 'safetensors or torch.save (.pth) checkpoint')
     .addOption(new Option('--layout <layout>', 'checkpoint tensor names').choices([...LAYOUTS]).default('torchvision'))
     .option('--input <file>', 'raw little-endian float32, NCHW (required unless --bench)')
-    .option('--shape <N,C,H,W>', 'the input\'s shape (default 1,C,R,R: the spec\'s input channels and resolution; --target tfjs takes any H,W the network can)')
+    .option('--shape <N,C,H,W>', 'the input\'s shape (default 1,C,R,R: the spec\'s input channels and resolution; any H,W the network can take)')
     .option('--image <file>', 'a PNG or JPEG instead of --input: resized, cropped and normalised as the spec\'s `preprocess` says; prints the top-5 classes with names')
     .option('--out <file>', 'where the raw float32 logits [N, classes] (a feature network: its NCHW maps, one after another) go, - for stdout (required unless --bench)')
-    .addOption(new Option('--backend <backend>', 'tfjs: wasm (default), cpu or tensorflow; wgsl: Dawn\'s opengles (default) or vulkan').choices([...TFJS_BACKENDS, ...WGSL_BACKENDS]))
+    .addOption(new Option('--backend <backend>', 'tfjs: wasm (default), cpu or tensorflow; wgsl: Dawn\'s opengles (default) or vulkan; onnx: cpu (ONNX Runtime\'s CPU provider)').choices([...new Set([...TFJS_BACKENDS, ...WGSL_BACKENDS, ...ONNX_BACKENDS])]))
     .option('--bench <runs>', 'time this many runs after a warm-up; print latency JSON')
     .option('--max-weights-mib <n>', `refuse a weights file larger than this (default ${DEFAULT_MAX_WEIGHTS_MIB})`)
     .option('--allow-nonfinite', 'load weights holding NaN, ±Infinity or negative BatchNorm running variances')
@@ -120,7 +127,7 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
       if (top5 && flags.out === '-') throw new UsageError('--image prints the top-5 on stdout; --out - cannot share it');
       let image: ImageInput;
       try {
-        image = flags.image === undefined ? readInput(g, io.cwd, flags.input, flags.shape, flags.target === 'tfjs') : imageInput(g, io.cwd, flags.image, flags.target);
+        image = flags.image === undefined ? readInput(g, io.cwd, flags.input, flags.shape, true) : imageInput(g, io.cwd, flags.image);
       } catch (e) {
         if (!(e instanceof ImageDecodeError)) throw e;
         io.stderr(`effnet: ${printableLines(e.message)}\n`);
@@ -128,7 +135,7 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
       }
       const { input, shape } = image;
       const backend = flags.backend ?? DEFAULT_BACKEND[flags.target];
-      const allowed: readonly string[] = flags.target === 'tfjs' ? TFJS_BACKENDS : WGSL_BACKENDS;
+      const allowed = BACKENDS[flags.target];
       if (!allowed.includes(backend)) throw new UsageError(`--target ${flags.target} runs on --backend ${allowed.join(', ')}, not ${backend}`);
       let weightBytes: Uint8Array;
       try {
@@ -138,11 +145,16 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
         io.stderr(`effnet: ${printableLines(e.message)}\n`);
         return ctx.setCode(1);
       }
-      const runner = flags.target === 'tfjs' ? await tfjsRunner(g, c.file, backend as Backend, input, shape) : await wgslRunner(g, c.file, backend as DawnBackend, input, shape);
+      const runner =
+        flags.target === 'tfjs'
+          ? await tfjsRunner(g, c.file, backend as Backend, input, shape)
+          : flags.target === 'wgsl'
+            ? await wgslRunner(g, c.file, backend as DawnBackend, input, shape)
+            : await onnxRunner(g, input, shape);
       try {
         await runner.load(weightBytes, flags.layout, flags.allowNonfinite === true);
       } catch (e) {
-        if (!(e instanceof WeightsError) && !(e instanceof WgslLimitError)) throw e;
+        if (!(e instanceof WeightsError) && !(e instanceof WgslLimitError) && !(e instanceof OnnxExportError)) throw e;
         const hint = e instanceof NonfiniteWeightsError ? '; --allow-nonfinite loads it anyway' : '';
         io.stderr(`effnet: ${printableLines(`${e instanceof WeightsError ? `${flags.weights}: ` : ''}${e.message}${hint}`)}\n`);
         runner.dispose();
@@ -192,20 +204,14 @@ interface ImageInput {
   transform?: string;
 }
 
-/**
- * `--image`: decoded, then the spec's transform (src/runtime/preprocess.ts, as the generated modules'
- * `preprocess`): the crop at its size for tfjs, at the variant's resolution for the WGSL model, which
- * is planned for that size alone (resized by the same fraction).
- */
-function imageInput(g: VariantGraph, cwd: string, path: string, target: (typeof INFER_TARGETS)[number]): ImageInput {
+/** `--image`: decoded, then the spec's transform (src/runtime/preprocess.ts, as the generated modules' `preprocess`), at its crop size on every target. */
+function imageInput(g: VariantGraph, cwd: string, path: string): ImageInput {
   const t = g.preprocess;
   if (t === null) throw new UsageError(`${g.family} ${g.variant} takes ${g.input[0]}-channel input, not an RGB image: give --input`);
   const decoded = readImage(cwd, path);
-  const size = target === 'wgsl' ? g.resolution : t.crop;
+  const size = t.crop;
   const input = preprocessImage(decoded, t, { layout: 'nchw', size });
-  const resize = size === t.crop ? t.resize : Math.floor((t.resize * size) / t.crop);
-  const moved = size === t.crop ? '' : ` (the spec's crop ${t.crop}, at the WGSL model's ${size})`;
-  return { input, shape: [1, 3, size, size], transform: `${decoded.width}×${decoded.height} ${decoded.format}, resized to ${resize}, centre ${size}×${size}${moved}, ${t.interpolation}` };
+  return { input, shape: [1, 3, size, size], transform: `${decoded.width}×${decoded.height} ${decoded.format}, resized to ${t.resize}, centre ${size}×${size}, ${t.interpolation}` };
 }
 
 /** What `--out` holds for this input: logits, pooled features, or a feature network's maps one after another. */
@@ -305,7 +311,8 @@ async function wgslRunner(g: VariantGraph, spec: string, backend: DawnBackend, i
     device: `Dawn ${backend}: ${dawn.label}`,
     async load(bytes, layout, allowNonfinite) {
       const weights = allowNonfinite ? bindAllowingNonfinite(module.network, module.metadata, bytes, layout) : module.loadWeights(bytes, layout);
-      model = 'createModel' in module ? await module.createModel(dawn.device, weights) : await module.createFeatureModel(dawn.device, weights);
+      const size = { height: shape[2], width: shape[3] };
+      model = 'createModel' in module ? await module.createModel(dawn.device, weights, size) : await module.createFeatureModel(dawn.device, weights, size);
     },
     async run() {
       const y = await model!.run(x, shape[0]);
@@ -318,6 +325,39 @@ async function wgslRunner(g: VariantGraph, spec: string, backend: DawnBackend, i
     dispose() {
       model?.dispose();
       dawn.device.destroy();
+    },
+  };
+}
+
+/** `--target onnx`: the variant exported in memory at the input's size and run on ONNX Runtime for Node. */
+async function onnxRunner(g: VariantGraph, input: Float32Array, shape: NCHW): Promise<Runner> {
+  let ort;
+  try {
+    ort = await loadOrt();
+  } catch (e) {
+    if (e instanceof OrtMissingError) throw new UsageError(`--target onnx: ${e.message}`);
+    throw e;
+  }
+  const x = new ort.Tensor('float32', input, shape);
+  let session: Awaited<ReturnType<typeof createSession>> | undefined;
+  let outputs: string[] = [];
+  let figures: Record<string, number> = {};
+  return {
+    device: `onnxruntime-node ${ort.env.versions.common} cpu`,
+    async load(bytes, layout, allowNonfinite) {
+      const model = exportOnnx(g, bindVariantWeights(g, bytes, layout, allowNonfinite), { height: shape[2], width: shape[3] });
+      session = await createSession(ort, model.bytes);
+      outputs = model.outputs.map((o) => o.name);
+      figures = { nodes: model.nodes, modelBytes: model.bytes.byteLength };
+    },
+    async run() {
+      const result = await session!.run({ [INPUT_NAME]: x });
+      // Already NCHW; a feature network's maps one after another, in metadata order.
+      return concat(outputs.map((name) => result[name]!.data as Float32Array));
+    },
+    figures: () => figures,
+    dispose() {
+      void session?.release();
     },
   };
 }

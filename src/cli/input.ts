@@ -6,15 +6,16 @@ import { InputSizeError, shapesAt, type Network } from '../runtime/spec.js';
 import { MiB, readRegularFile } from '../io/read.js';
 import { readCheckpointFile } from '../weights/checkpoint-file.js';
 import { DEFAULT_MAX_WEIGHTS_MIB } from '../weights/read.js';
-import { decode as decodeJpeg } from 'jpeg-js';
-import { PNG } from 'pngjs';
+import { createRequire } from 'node:module';
+import type * as JpegJs from 'jpeg-js';
+import type * as PngJs from 'pngjs';
+import { UsageError } from './usage.js';
 
 // What commands that run a model share: usage errors, reading files the
 // user named (regular files only, bounded before reading), raw float32
 // NCHW input (as torchvision takes it), and PNG or JPEG images.
 
-/** A mistake in how a command was called: one line on stderr, exit 2. */
-export class UsageError extends Error {}
+export { UsageError } from './usage.js';
 
 export type NCHW = [number, number, number, number];
 
@@ -151,6 +152,8 @@ function formatName(bytes: Uint8Array): string | undefined {
  * UsageError for another format or too many pixels, ImageDecodeError for data that does not decode.
  */
 export function decodeImage(bytes: Uint8Array, shown: string): DecodedImage {
+  // The decoders load on first use: every command imports this file, few decode images.
+  const require = createRequire(import.meta.url);
   const tooMany = (w: number, h: number) =>
     new UsageError(`${shown} is ${w}×${h} pixels, more than the ${MAX_IMAGE_MEGAPIXELS} megapixels --image decodes; scale it down first`);
   const failed = (format: string, e: unknown) => new ImageDecodeError(`${shown}: not a readable ${format} (${e instanceof Error ? e.message : String(e)})`);
@@ -163,7 +166,7 @@ export function decodeImage(bytes: Uint8Array, shown: string): DecodedImage {
       if (w * h > MAX_IMAGE_MEGAPIXELS * 1e6) throw tooMany(w, h);
     }
     try {
-      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      const png = (require('pngjs') as typeof PngJs).PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), width: png.width, height: png.height, format: 'PNG' };
     } catch (e) {
       throw failed('PNG', e);
@@ -171,7 +174,7 @@ export function decodeImage(bytes: Uint8Array, shown: string): DecodedImage {
   }
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
     try {
-      const jpeg = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_MEGAPIXELS, maxMemoryUsageInMB: 1024 });
+      const jpeg = (require('jpeg-js') as typeof JpegJs).decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_MEGAPIXELS, maxMemoryUsageInMB: 1024 });
       return { data: jpeg.data, width: jpeg.width, height: jpeg.height, format: 'JPEG' };
     } catch (e) {
       if (String(e instanceof Error ? e.message : e).includes('maxResolutionInMP limit exceeded')) throw new UsageError(`${shown} has more than the ${MAX_IMAGE_MEGAPIXELS} megapixels --image decodes; scale it down first`);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CompileOptions } from '../compile/compile.js';
-import { UsageError } from './input.js';
+import { UsageError } from './usage.js';
 
 // The limits check, report, ir and generate share: flags, their parsing, and compile options.
 

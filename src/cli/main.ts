@@ -3,37 +3,74 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { Command, CommanderError, Help, Option } from 'commander';
-import { compileFile, type Compilation, type CompileOptions } from '../compile/compile.js';
+import type { Compilation, CompileOptions } from '../compile/compile.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../diagnostics/render.js';
-import { applyPlan, compareWithDisk } from '../generate/files.js';
-import { GRAMMAR_MARKER, grammarFiles } from '../grammar/write.js';
-import { REPORT_FORMATS, renderReport, reportInput, type ReportFormat } from '../report/report.js';
 import { ReadError } from '../io/read.js';
-import { WriteError, writeOutput } from '../io/write.js';
-import { registerConvert } from './convert-command.js';
-import { CHECK_FORMATS, renderCheck, type CheckFormat } from './check-output.js';
-import { registerDemo } from './demo-command.js';
-import { registerFmt } from './fmt-command.js';
-import { registerLsp } from './lsp-command.js';
-import { registerDiff } from './diff-command.js';
-import { guarded, registerGenerate } from './generate-command.js';
-import { registerInfer } from './infer-command.js';
-import { registerScale } from './scale-command.js';
-import { registerSearch } from './search-command.js';
-import { UsageError } from './input.js';
-import { readMetrics } from './metrics.js';
-import { printableLines, type CommandContext, type Io } from './io.js';
-import { compileOptions, limitOptions, type LimitFlags } from './limits.js';
-import { registerValidateWgsl } from './wgsl-command.js';
+import { WriteError } from '../io/write.js';
+import { UsageError } from './usage.js';
+import { printableLines, USAGE_CODES, type CommandContext, type Io } from './io.js';
 
 export type { Io } from './io.js';
 
 // A thin layer: parse arguments, call the library, print, return an exit code.
 // 0 success (warnings allowed), 1 errors in the input or stale output, 2 usage.
+// Each command lives in its own file, loaded only when that command runs (or for
+// help): `effnet check` never loads an emitter, prettier or TensorFlow.js.
 
-/** Input that names no file to read (missing, not a regular file, over --max-spec-mib), or a variant that is not there, is a usage error. */
-const USAGE_CODES = new Set(['E006', 'E007', 'E037']);
+type Register = (program: Command, ctx: CommandContext) => unknown;
+
+/** Every command, in help order, with the loading of its file. */
+const COMMANDS: readonly (readonly [string, () => Promise<Register>])[] = [
+  ['check', async () => (await import('./check-command.js')).registerCheck],
+  ['report', async () => (await import('./report-command.js')).registerReport],
+  ['ir', async () => (await import('./ir-command.js')).registerIr],
+  ['generate', async () => (await import('./generate-command.js')).registerGenerate],
+  ['grammar', async () => (await import('./grammar-command.js')).registerGrammar],
+  ['diff', async () => withIo((await import('./diff-command.js')).registerDiff)],
+  ['infer', async () => (await import('./infer-command.js')).registerInfer],
+  ['validate-wgsl', async () => withIo((await import('./wgsl-command.js')).registerValidateWgsl)],
+  ['demo', async () => (await import('./demo-command.js')).registerDemo],
+  ['fmt', async () => (await import('./fmt-command.js')).registerFmt],
+  ['lsp', async () => (await import('./lsp-command.js')).registerLsp],
+  ['convert', async () => (await import('./convert-command.js')).registerConvert],
+  ['scale', async () => (await import('./scale-command.js')).registerScale],
+  ['search', async () => (await import('./search-command.js')).registerSearch],
+  ['export', async () => (await import('./export-command.js')).registerExport],
+];
+
+/** Commands that compile nothing, or load the compiler only when they need it. */
+const NO_COMPILER: ReadonlySet<string> = new Set(['generate', 'convert', 'validate-wgsl']);
+
+const withIo =
+  (register: (program: Command, io: Io, setCode: (code: number) => void) => unknown): Register =>
+  (program, ctx) =>
+    register(program, ctx.io, ctx.setCode);
+
+/**
+ * The registrations a process needs: for a command line naming a command, that command's;
+ * otherwise (help, a typo, no command, a module importing this one) every command's.
+ */
+async function loadCommands(args: readonly string[] | undefined): Promise<Register[]> {
+  const named = args?.[0];
+  const one = COMMANDS.find(([name]) => name === named);
+  return Promise.all((one ? [one] : COMMANDS).map(([, load]) => load()));
+}
+
+function isEntryPoint(): boolean {
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1] ?? '')).href;
+  } catch {
+    return false;
+  }
+}
+
+const registrations = await loadCommands(isEntryPoint() ? process.argv.slice(2) : undefined);
+
+let compiler: typeof import('../compile/compile.js') | undefined;
+const loadCompiler = async (): Promise<void> => {
+  compiler ??= await import('../compile/compile.js');
+};
 
 /**
  * Help marks every required option `(required)` (commander shows nothing), on every command
@@ -58,7 +95,8 @@ function commandContext(io: Io, setCode: (code: number) => void): CommandContext
     return (r === '' || r.startsWith('..') || isAbsolute(r) ? p : r).split('\\').join('/');
   };
   const compile = (path: string, options: CompileOptions): Compilation => {
-    const c = compileFile(resolve(io.cwd, path), options);
+    if (compiler === undefined) throw new Error('the compiler was not loaded before compiling (await ctx.loadCompiler())');
+    const c = compiler.compileFile(resolve(io.cwd, path), options);
     const file = shown(path);
     // Diagnostics and reports name the file as the user wrote it.
     return { ...c, file, diagnostics: c.diagnostics.map((d) => ({ ...d, file })) };
@@ -70,108 +108,22 @@ function commandContext(io: Io, setCode: (code: number) => void): CommandContext
     if (all.some((d) => USAGE_CODES.has(d.code))) return 2;
     return hasErrors(all) ? 1 : 0;
   };
-  return { io, compile, report, setCode, shown };
+  return { io, compile, loadCompiler, report, setCode, shown };
 }
 
-/** Every command of effnet, wired to `io`; an action's exit code goes to `setCode`. */
+/** The commands of effnet this process has loaded (all, unless it is the CLI running one), wired to `io`; an action's exit code goes to `setCode`. */
 export function createProgram(io: Io, setCode: (code: number) => void): Command {
   const ctx = commandContext(io, setCode);
-  const { compile, report } = ctx;
   const program = new Command('effnet')
     .description('Compile .effnet specs of EfficientNet-family networks into scaled layer graphs, cost reports and model sources.')
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError('(run `effnet --help` for usage)');
-
-  limitOptions(
-    program
-      .command('check')
-      .description('check specs; diagnostics on stderr (with --format json or sarif: on stdout)')
-      .argument('<spec...>', '.effnet files')
-      .addOption(new Option('--format <format>', 'diagnostics as text (stderr), json or sarif (stdout)').choices([...CHECK_FORMATS]).default('text')),
-  ).action((specs: string[], flags: LimitFlags & { format: CheckFormat }) => {
-      const cs = specs.map((s) => compile(s, compileOptions(flags)));
-      if (flags.format !== 'text') {
-        io.stdout(renderCheck(flags.format, cs, program.version()));
-        const all = cs.flatMap((c) => c.diagnostics);
-        return setCode(all.some((d) => USAGE_CODES.has(d.code)) ? 2 : hasErrors(all) ? 1 : 0);
-      }
-      setCode(report(cs));
-      for (const c of cs) if (c.family && !hasErrors(c.diagnostics)) io.stdout(`ok ${c.file}: family ${c.family.name}, ${c.graphs.length} variant${c.graphs.length === 1 ? '' : 's'}\n`);
+    .showHelpAfterError('(run `effnet --help` for usage)')
+    .hook('preAction', async (_program, action) => {
+      if (!NO_COMPILER.has(action.name())) await loadCompiler();
     });
-
-  limitOptions(
-    program
-      .command('report')
-      .description('parameters, MACs, FLOPs and activation memory per variant, stage and layer')
-      .argument('<spec>', '.effnet file')
-      .option('--variant <name...>', 'only these variants (default: all)')
-      .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS as string[]).default('md'))
-      .option('--per-layer', 'add a per-layer table')
-      .option('--resolution <pixels>', 'every variant at this input size instead of its own')
-      .option('--metrics <file.json>', 'top-1 accuracy per variant, {"b0": 0.771, …}, for the html scaling charts')
-      .option('--out <file>', 'write to a file instead of stdout (`-`: stdout)'),
-  ).action((spec: string, flags: LimitFlags & { variant?: string[]; format: ReportFormat; perLayer?: boolean; resolution?: string; metrics?: string; out?: string }) => {
-    const metrics = flags.metrics === undefined ? undefined : readMetrics(resolve(io.cwd, flags.metrics), flags.metrics);
-    const resolution = flags.resolution === undefined ? undefined : Number(flags.resolution);
-    if (resolution !== undefined && !(Number.isSafeInteger(resolution) && resolution > 0 && /^\s*\d+\s*$/.test(flags.resolution!)))
-      throw new UsageError(`--resolution takes a positive number of pixels, not ${JSON.stringify(flags.resolution)}`);
-    const c = compile(spec, { ...compileOptions(flags, flags.variant), ...(resolution === undefined ? {} : { resolution }) });
-    const code = report([c]);
-    setCode(code);
-    if (code !== 0 || !c.family) return;
-    const text = renderReport(reportInput(c.family.name, c.file, c.graphs), flags.format, { perLayer: flags.perLayer ?? false, ...(metrics ? { metrics } : {}) });
-    if (flags.out !== undefined && flags.out !== '-') writeOutput(resolve(io.cwd, flags.out), text, { shown: flags.out, inputs: [resolve(io.cwd, spec)] });
-    else io.stdout(text);
-  });
-
-  limitOptions(
-    program
-      .command('ir')
-      .description('the family IR as JSON, or with --variant the variant graph')
-      .argument('<spec>', '.effnet file')
-      .option('--variant <name>', 'print this variant\'s layer graph'),
-  ).action((spec: string, flags: LimitFlags & { variant?: string }) => {
-    const options = compileOptions(flags, flags.variant === undefined ? undefined : [flags.variant]);
-    const c = compile(spec, flags.variant === undefined ? { ...options, irOnly: true } : options);
-    const code = report([c]);
-    setCode(code);
-    if (code !== 0 || !c.family) return;
-    const value = flags.variant === undefined ? c.family : c.graphs[0];
-    // Source ranges are for diagnostics; the JSON keeps only the line.
-    io.stdout(JSON.stringify(value, (k, v) => (k === 'range' ? { line: v.start.line } : k === 'file' ? c.file : v), 2) + '\n');
-  });
-
-  registerGenerate(program, ctx);
-
-  program
-    .command('grammar')
-    .description('regenerate grammar/ (EBNF, syntax diagrams, TextMate grammar) from the parser')
-    .option('--check', 'write nothing; exit 1 when grammar/ is stale')
-    .action((flags: { check?: boolean }) => {
-      const files = grammarFiles().map((f) => ({ path: f.path.replace(/^grammar\//, ''), content: f.content }));
-      const root = resolve(io.cwd, 'grammar');
-      const scope = { owned: [], marker: GRAMMAR_MARKER };
-      const s = flags.check ? compareWithDisk(root, files, scope) : guarded(() => applyPlan(root, files, scope));
-      const changed = [...s.missing, ...s.stale];
-      if (flags.check && changed.length > 0) {
-        io.stderr(`grammar/ is out of date (run \`npm run grammar\`): ${changed.join(', ')}\n`);
-        setCode(1);
-      } else io.stdout(changed.length === 0 ? 'grammar/ is up to date\n' : `wrote ${changed.map((p) => `grammar/${p}`).join(', ')}\n`);
-    });
-
-  // Commands that live in their own files.
-  registerDiff(program, io, setCode);
-  registerInfer(program, ctx);
-  registerValidateWgsl(program, io, setCode);
-  registerDemo(program, ctx);
-  registerFmt(program, ctx);
-  registerLsp(program, ctx);
-  registerConvert(program, ctx);
-  registerScale(program, ctx);
-  registerSearch(program, ctx);
-
+  for (const register of registrations) register(program, ctx);
   // Last, after every command is registered.
   markRequiredOptions(program);
   return program;
@@ -200,14 +152,6 @@ export async function main(argv: string[], io: Io): Promise<number> {
     // A bug of ours: one line, no stack trace, and a way to report it.
     io.stderr(`effnet: internal error: ${printableLines((e as Error)?.message ?? String(e))}\n(this is a bug in effnet; please report it with the spec that caused it)\n`);
     return 70;
-  }
-}
-
-function isEntryPoint(): boolean {
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(process.argv[1] ?? '')).href;
-  } catch {
-    return false;
   }
 }
 

@@ -1,5 +1,5 @@
 import { readRegularFile, ReadError } from '../io/read.js';
-import { UsageError } from './input.js';
+import { UsageError } from './usage.js';
 
 // `report --metrics FILE.json`: accuracy per variant for the scaling charts, the paper's
 // Figure 1 axes. One JSON object of variant name → a number in [0, 1] (or a percentage).

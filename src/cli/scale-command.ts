@@ -7,7 +7,7 @@ import { grouped, human } from '../report/format.js';
 import { markdownTable } from '../report/table.js';
 import { ScaleError, scaleTable, type ScaleRow } from '../search/scale.js';
 import { withPhiVariants } from '../search/write-phi.js';
-import { UsageError } from './input.js';
+import { UsageError } from './usage.js';
 import { printableLines, type CommandContext } from './io.js';
 
 // `effnet scale <spec>`: the φ table of the family's compound rule, and with --write the

@@ -1,12 +1,13 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { dawnDevice } from '../wgsl/dawn.js';
-import { shaderLiterals, validateShaders } from '../wgsl/validate.js';
+import { GeneratedFileError, generatedShaders, validateShaders } from '../wgsl/validate.js';
 import { printableLines, type Io } from './io.js';
 
-// `effnet validate-wgsl [path...]`: every shader of generated model.wgsl.ts
-// files through Tint on Dawn's null backend; problems at file:line:col.
+// `effnet validate-wgsl [path...]`: every shader generated model.wgsl.ts files
+// run (the runtime makes them from the variant's plan; older files bake them
+// in) through Tint on Dawn's null backend; problems at line:col.
 // Exit 0 all valid, 1 a shader fails (or a file holds none), 2 usage.
 
 function wgslFiles(path: string): string[] {
@@ -20,7 +21,7 @@ function wgslFiles(path: string): string[] {
 export function registerValidateWgsl(program: Command, io: Io, setCode: (code: number) => void): Command {
   return program
     .command('validate-wgsl')
-    .description("validate the WGSL of generated model.wgsl.ts files with Dawn's null backend (Tint)")
+    .description("validate the WGSL generated model.wgsl.ts files run with Dawn's null backend (Tint)")
     .argument('[path...]', 'files or folders (default: generated/)')
     .action(async (paths: string[]) => {
       const roots = (paths.length > 0 ? paths : ['generated']).map((p) => resolve(io.cwd, p));
@@ -41,7 +42,15 @@ export function registerValidateWgsl(program: Command, io: Io, setCode: (code: n
       let failed = false;
       for (const file of files) {
         const shown = relative(io.cwd, file).split('\\').join('/');
-        const literals = shaderLiterals(readFileSync(file, 'utf8'));
+        let literals;
+        try {
+          literals = generatedShaders(file, io.cwd);
+        } catch (e) {
+          if (!(e instanceof GeneratedFileError)) throw e;
+          io.stderr(`${shown}: error: ${printableLines(e.message)}\n`);
+          failed = true;
+          continue;
+        }
         if (literals.length === 0) {
           io.stderr(`${shown}: error: no shaders found (not a generated model.wgsl.ts?)\n`);
           failed = true;

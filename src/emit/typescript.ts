@@ -1,16 +1,18 @@
-import * as prettier from 'prettier';
-import { Project, ts, type SourceFile } from 'ts-morph';
+import { createRequire } from 'node:module';
+import type * as TsMorph from 'ts-morph';
 import { tsBanner, tsString } from './escape.js';
+import { TsFile } from './writer.js';
 
-// What every TypeScript emitter shares: an in-memory ts-morph file to build
-// into, literals for plain data, and one prettier configuration.
+export { TsFile, VariableDeclarationKind, type CodeWriter } from './writer.js';
 
-let project: Project | undefined;
+// What every TypeScript emitter shares: a module written as text in one pass,
+// literals for plain data, and one prettier configuration. Prettier and the
+// TypeScript compiler load on first use: commands that emit nothing never pay
+// for them.
 
-/** A fresh in-memory source file (one project, reused: creating one costs more than a file). */
-export function sourceFile(name: string): SourceFile {
-  project ??= new Project({ useInMemoryFileSystem: true, skipAddingFilesFromTsConfig: true });
-  return project.createSourceFile(name, '', { overwrite: true });
+/** A fresh module to build into (the few calls of ts-morph's SourceFile the emitters use). */
+export function sourceFile(name: string): TsFile {
+  return new TsFile(name);
 }
 
 /** A value the literal printer writes as code, not as data (an identifier, an expression). */
@@ -43,7 +45,8 @@ export function literal(value: unknown): string {
 }
 
 /** The one prettier configuration of generated TypeScript (babel-ts: same output, faster than typescript). */
-export function formatTypeScript(text: string): Promise<string> {
+export async function formatTypeScript(text: string): Promise<string> {
+  const prettier = await import('prettier');
   return prettier.format(text, { parser: 'babel-ts', singleQuote: true, printWidth: 120, trailingComma: 'all' });
 }
 
@@ -58,9 +61,14 @@ export function generatedModule(spec: string, code: string, header: readonly str
 /** Twelve significant digits: a product of decimals prints as written, not with float noise. */
 export const tidyNumber = (n: number): number => Number(n.toPrecision(12));
 
-/** Generated TypeScript as JavaScript (types erased). */
-export const transpile = (source: string): string =>
-  ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
+let typescript: typeof TsMorph.ts | undefined;
+
+/** Generated TypeScript as JavaScript (types erased); loads the TypeScript compiler on first use. */
+export const transpile = (source: string): string => {
+  typescript ??= (createRequire(import.meta.url)('ts-morph') as typeof TsMorph).ts;
+  const ts = typescript;
+  return ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
+};
 
 /** Generated TypeScript as an importable `data:` URL; its own imports must be absolute URLs. */
 export const dataUrl = (source: string): string => `data:text/javascript;base64,${Buffer.from(transpile(source)).toString('base64')}`;

@@ -47,7 +47,7 @@ export function isGenerated(path: string, marker: RegExp = GENERATED_HEADER): bo
   }
 }
 
-interface Tree {
+export interface Tree {
   /** Regular files, relative to the root, '/'-separated. */
   files: string[];
   /** Leftover temp files of a killed run. */
@@ -55,7 +55,7 @@ interface Tree {
 }
 
 /** Walks `dir` without following symlinks: a symlink is neither entered nor listed. */
-function listTree(root: string, dir: string, out: Tree = { files: [], temps: [] }): Tree {
+export function listTree(root: string, dir: string, out: Tree = { files: [], temps: [] }): Tree {
   let entries: string[];
   try {
     entries = readdirSync(join(root, dir)).sort();

@@ -1,5 +1,3 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Compilation } from '../compile/compile.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { renderReport, reportInput } from '../report/report.js';
@@ -11,40 +9,9 @@ import { emitNetwork } from '../emit/network.js';
 import { DEFAULT_TFJS_MODULE, emitTfjs } from '../tfjs/emit.js';
 import { emitWgsl } from '../wgsl/emit.js';
 import type { OutputFile } from './files.js';
+import type { GenerateOptions } from './targets.js';
 
-/** What `generate` can write; each target owns its own file names. */
-export const TARGETS = ['report', 'tfjs', 'wgsl'] as const;
-export type Target = (typeof TARGETS)[number];
-
-const TARGET_FILES: Record<Target, RegExp> = {
-  report: /(^|\/)(README\.md|report\.md|report\.json|architecture\.svg|scaling\.svg)$/,
-  // network.ts is both model modules' import.
-  tfjs: /(^|\/)(model\.tfjs|network)\.ts$/,
-  wgsl: /(^|\/)(model\.wgsl|network)\.ts$/,
-};
-
-/**
- * Whether a generated file is answered for by these targets: all targets own every file
- * (so stray files are orphans); a subset leaves the other targets' files alone.
- */
-export const ownedBy =
-  (targets: readonly Target[]) =>
-  (path: string): boolean =>
-    TARGETS.every((t) => targets.includes(t)) || targets.some((t) => TARGET_FILES[t].test(path));
-
-export interface GenerateOptions {
-  targets: readonly Target[];
-  /** The module generated tfjs code imports (default `@tensorflow/tfjs-node-gpu`). */
-  tfjsModule?: string;
-}
-
-/** Every `.effnet` file directly under `dir`, sorted. */
-export function specFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.effnet'))
-    .sort()
-    .map((f) => join(dir, f).split('\\').join('/'));
-}
+export { ownedBy, specFiles, TARGETS, type GenerateOptions, type Target } from './targets.js';
 
 /**
  * The files one compiled spec produces, paths relative to the output root:
@@ -102,12 +69,12 @@ Per family: \`README.md\` (variant summary), \`architecture.svg\` (each variant'
 - \`report.md\`, \`report.json\`: parameters, MACs, FLOPs and activation memory per layer and stage;
 - \`network.ts\`: the variant's \`metadata\` and its layers, a function per stage, as data both model
   modules below import and run;
-- \`model.tfjs.ts\`: a typed TensorFlow.js module (imports \`@tensorflow/tfjs-node-gpu\`, or what
+- \`model.tfjs.ts\`: a typed TensorFlow.js module (imports \`@tensorflow/tfjs\`, or what
   \`--tfjs-module\` names, and the runtime \`effnet/runtime/tfjs\`): \`metadata\`, \`createModel()\`
   (a trainable tf.LayersModel, NHWC), \`createInference(weights)\` (plain ops, BatchNorm folded) and
   \`loadWeights(bytes, 'torchvision' | 'timm')\` for safetensors and \`.pth\` checkpoints;
-- \`model.wgsl.ts\`: the network as WebGPU compute shaders (WGSL string constants, one per
-  distinct layer shape) with a typed host from \`effnet/runtime/wgsl\`: \`metadata\`, \`program\`,
-  \`createModel(device, weights)\` → \`{ run(nhwc, batch), dispose() }\` and \`loadWeights\`.
+- \`model.wgsl.ts\`: the network on WebGPU through the runtime \`effnet/runtime/wgsl\`, which plans the
+  dispatches and makes their WGSL at load for the size asked: \`metadata\`,
+  \`createModel(device, weights, { height, width })\` → \`{ run(nhwc, batch), dispose() }\` and \`loadWeights\`.
 `,
 };

@@ -4,7 +4,11 @@ import type { Activation } from './spec.js';
 // Activations as PyTorch defines them, in tfjs ops, and which of them tfjs
 // kernels and layers have built in. Both tfjs paths (layers, plain ops) use them.
 
-export type Tf = typeof tfjs;
+/**
+ * The tf namespace as generated code holds it, without `default`: an ES module's view of the CommonJS
+ * @tensorflow/tfjs has one, a CommonJS file's `import * as tf` does not.
+ */
+export type Tf = Omit<typeof tfjs, 'default'>;
 
 /** A layer class made over one tf namespace: built from its config, registrable with tf.serialization (typed, so declarations name no anonymous class). */
 export type LayerClass<Config> = tfjs.serialization.SerializableConstructor<tfjs.layers.Layer> & (new (config: Config) => tfjs.layers.Layer);
@@ -31,7 +35,7 @@ export function activate(tf: Tf, x: tfjs.Tensor, act: Activation): tfjs.Tensor {
   }
 }
 
-/** Activations tfjs fuses into conv and matMul kernels. */
+/** Activations tfjs fuses into conv and matMul kernels (tfjs 4.22 fuses no swish/SiLU on any backend: wasm's list is linear, relu, relu6, prelu, leakyrelu, sigmoid, elu). */
 export const FUSED: Partial<Record<Activation, 'relu' | 'relu6' | 'sigmoid'>> = { relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid' };
 /** Activations tf.layers has under PyTorch's definition. */
 export const LAYER_ACTIVATIONS: Partial<Record<Activation, 'relu' | 'relu6' | 'sigmoid' | 'swish'>> = { relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', silu: 'swish' };

@@ -1,9 +1,9 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { bindCheckpoint, type Layout, type Weights } from './checkpoint.js';
-import { foldedConv, kernelShape, slot, transpose } from './fold.js';
 import { parseCheckpoint } from './pth.js';
-import { inputChannels, isDepthwise, layerSpecs, paddingAt, paddingMode, shapesAt, InputSizeError, type Activation, type Builder, type LayerSpec, type ModelMetadata, type Network } from './spec.js';
-import { activate, FUSED, type Tf } from './tfjs-activations.js';
+import { inputChannels, layerSpecs, shapesAt, InputSizeError, type ModelMetadata, type Network } from './spec.js';
+import type { Tf } from './tfjs-activations.js';
+import { disposePrepared, opsBuilder, prepareWeights } from './tfjs-inference.js';
 import { createLayersModel, setLayersWeights, type ModelOptions } from './tfjs-layers.js';
 
 // The TensorFlow.js runtime generated `model.tfjs.ts` files share. It takes
@@ -41,88 +41,6 @@ export interface TfjsRuntime {
   fromNchw(data: Float32Array, shape: [number, number, number, number]): tfjs.Tensor4D;
 }
 
-// ---- plain ops: the inference function --------------------------------------
-
-type Prepared =
-  | { kind: 'conv'; filter: tfjs.Tensor4D; bias: tfjs.Tensor1D }
-  | { kind: 'dense'; kernel: tfjs.Tensor2D; bias: tfjs.Tensor1D }
-  | { kind: 'se'; fc1: tfjs.Tensor2D; b1: tfjs.Tensor1D; fc2: tfjs.Tensor2D; b2: tfjs.Tensor1D };
-
-/** Weight tensors in the layouts the ops take, BatchNorm folded, created once. */
-function prepare(tf: Tf, layers: LayerSpec[], weights: Weights): Map<string, Prepared> {
-  const prepared = new Map<string, Prepared>();
-  for (const l of layers) {
-    if (l.kind === 'conv') {
-      const { kernel, bias } = foldedConv(weights, l.spec);
-      prepared.set(l.spec.name, { kind: 'conv', filter: tf.tensor4d(kernel, kernelShape(l.spec)), bias: tf.tensor1d(bias) });
-    } else if (l.kind === 'se') {
-      const e = l.spec;
-      prepared.set(e.name, {
-        kind: 'se',
-        fc1: tf.tensor2d(transpose(slot(weights, e.name, 'fc1.weight', e.squeeze * e.channels), e.squeeze, e.channels), [e.channels, e.squeeze]),
-        b1: tf.tensor1d(slot(weights, e.name, 'fc1.bias', e.squeeze)),
-        fc2: tf.tensor2d(transpose(slot(weights, e.name, 'fc2.weight', e.squeeze * e.channels), e.channels, e.squeeze), [e.squeeze, e.channels]),
-        b2: tf.tensor1d(slot(weights, e.name, 'fc2.bias', e.channels)),
-      });
-    } else {
-      const s = l.spec;
-      prepared.set(s.name, {
-        kind: 'dense',
-        kernel: tf.tensor2d(transpose(slot(weights, s.name, 'linear.weight', s.in * s.out), s.out, s.in), [s.in, s.out]),
-        bias: tf.tensor1d(slot(weights, s.name, 'linear.bias', s.out)),
-      });
-    }
-  }
-  return prepared;
-}
-
-function opsBuilder(tf: Tf, prepared: Map<string, Prepared>, features: tfjs.Tensor[]): Builder<tfjs.Tensor> {
-  const get = <K extends Prepared['kind']>(name: string, kind: K) => prepared.get(name) as Extract<Prepared, { kind: K }>;
-  /** A matMul with bias and, where tfjs fuses it, the activation. */
-  const dense = (x: tfjs.Tensor, kernel: tfjs.Tensor2D, bias: tfjs.Tensor1D, act: Activation) =>
-    activate(tf, tf.fused.matMul({ a: x as tfjs.Tensor2D, b: kernel, bias, activation: FUSED[act] ?? 'linear' }), FUSED[act] ? 'identity' : act);
-  /** Global average pool to [N, C] (an average pool over the whole map: faster than mean on wasm). */
-  const pool = (x: tfjs.Tensor) => {
-    const [n, h, w, c] = x.shape as [number, number, number, number];
-    return tf.reshape(tf.avgPool(x as tfjs.Tensor4D, [h, w], 1, 'valid'), [n, c]);
-  };
-  return {
-    conv(x, s) {
-      const { filter, bias } = get(s.name, 'conv');
-      const mode = paddingMode(s, x.shape[1]!, x.shape[2]!);
-      const [t, b, l, r] = paddingAt(s, x.shape[1]!, x.shape[2]!);
-      const explicit: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [t, b], [l, r], [0, 0]];
-      const activation = FUSED[s.act] ?? ('linear' as const);
-      const common = { x: x as tfjs.Tensor4D, filter, strides: s.stride, dilations: s.dilation ?? 1, bias, activation };
-      // tfjs types no explicit padding for depthwise convolutions: pad first.
-      const y = isDepthwise(s)
-        ? mode === 'explicit'
-          ? tf.fused.depthwiseConv2d({ ...common, x: tf.pad(common.x, explicit), pad: 'valid' })
-          : tf.fused.depthwiseConv2d({ ...common, pad: mode })
-        : tf.fused.conv2d({ ...common, pad: mode === 'explicit' ? explicit : mode });
-      return FUSED[s.act] ? y : activate(tf, y, s.act);
-    },
-    se(x, s) {
-      const { fc1, b1, fc2, b2 } = get(s.name, 'se');
-      const gate = dense(dense(pool(x), fc1, b1, s.act), fc2, b2, s.gate);
-      return tf.mul(x, tf.reshape(gate, [-1, 1, 1, s.channels]));
-    },
-    // Stochastic depth is the identity at inference.
-    block: (x, s, body) => (s.residual ? tf.add(x, body(x)) : body(x)),
-    classifier(x, s) {
-      let y = pool(x);
-      if (s.hidden) {
-        const h = get(s.hidden.name, 'dense');
-        y = dense(y, h.kernel, h.bias, s.hidden.act);
-      }
-      if (!s.linear) return y;
-      const o = get(s.linear.name, 'dense');
-      return dense(y, o.kernel, o.bias, s.linear.act);
-    },
-    feature: (x) => (features.push(x), x),
-  };
-}
-
 // ---- the runtime -------------------------------------------------------------
 
 const runtimes = new WeakMap<object, TfjsRuntime>();
@@ -135,16 +53,20 @@ export function tfjsRuntime(tf: Tf): TfjsRuntime {
 
   /** The forward pass with plain ops: its output, and the feature maps it handed out. */
   function inference<Output>(network: Network, meta: ModelMetadata, weights: Weights, pick: (output: tfjs.Tensor, features: tfjs.Tensor[]) => Output): Inference<Output> {
-    const prepared = prepare(tf, layerSpecs(network), weights);
+    const prepared = prepareWeights(tf, layerSpecs(network), weights);
     const channels = inputChannels(network);
+    const checked = new Set<string>();
     const run = (input: tfjs.Tensor4D): Output => {
       const [, h, w, c] = input.shape;
       if (input.rank !== 4 || c !== channels) throw new Error(`${who(meta)} takes an NHWC batch [N, H, W, ${channels}], not [${input.shape.join(', ')}]`);
-      try {
-        shapesAt(network, h, w);
-      } catch (e) {
-        if (e instanceof InputSizeError) throw new InputSizeError(`${who(meta)} cannot take ${h}×${w} images: ${e.message}`);
-        throw e;
+      if (!checked.has(`${h}x${w}`)) {
+        try {
+          shapesAt(network, h, w);
+        } catch (e) {
+          if (e instanceof InputSizeError) throw new InputSizeError(`${who(meta)} cannot take ${h}×${w} images: ${e.message}`);
+          throw e;
+        }
+        checked.add(`${h}x${w}`);
       }
       return tf.tidy(() => {
         const features: tfjs.Tensor[] = [];
@@ -152,12 +74,7 @@ export function tfjsRuntime(tf: Tf): TfjsRuntime {
         return pick(output, features) as tfjs.TensorContainer;
       }) as Output;
     };
-    return Object.assign(run, {
-      dispose() {
-        for (const p of prepared.values()) for (const t of Object.values(p)) if (typeof t !== 'string') t.dispose();
-        prepared.clear();
-      },
-    });
+    return Object.assign(run, { dispose: () => disposePrepared(prepared) });
   }
 
   const runtime: TfjsRuntime = {

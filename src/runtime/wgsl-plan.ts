@@ -1,10 +1,12 @@
-import { executedKernelFloats, inputChannels, isDepthwise, kernelReach, paddingAt, type Activation, type Builder, type ConvSpec, type LayerSpec, type Network } from './spec.js';
+import { executedKernelFloats, inputChannels, InputSizeError, isDepthwise, kernelReach, paddingAt, shapesAt, type Activation, type Builder, type ConvSpec, type LayerSpec, type Network } from './spec.js';
+import { TILES } from './wgsl-tiles.js';
 
-// A network as a sequence of WGSL dispatches for one image: which kernel,
-// its baked constants, where its tensors lie in one activation arena (planned
-// by liveness, so buffers are reused) and where its weights lie in a few
-// packed weight chunks. The emitter turns the steps into shaders; the host
-// runtime recomputes the same plan to pack weights and bind buffers.
+// A network as a sequence of WGSL dispatches for one image of one size: which
+// kernel, its baked constants, where its tensors lie in one activation arena
+// (planned by liveness, so buffers are reused) and where its weights lie in a
+// few packed weight chunks (those do not depend on the size). The runtime plans
+// at load, for the size asked of it, and makes each step's shader from it
+// (wgsl-shaders.ts); the compiler plans only to check that a variant fits.
 
 export type StepKind = 'conv2d' | 'depthwise' | 'pointwise' | 'pool' | 'se' | 'dense' | 'scale';
 
@@ -60,7 +62,7 @@ export interface WgslPlan {
   steps: Step[];
   arenaFloats: number;
   /** One image, NHWC. */
-  input: { offset: number; floats: number; channels: number };
+  input: { offset: number; floats: number; height: number; width: number; channels: number };
   /** A classifier's one output (logits, or pooled features for `classes 0`), or a feature network's maps in the order it hands them out. */
   outputs: PlanOutput[];
   /** Whether the network hands out feature maps (`Builder.feature`) rather than a classifier's output. */
@@ -78,7 +80,12 @@ export const CHUNK_BYTES = 128 * 2 ** 20;
 export const WORKGROUP_BYTES = 16 * 2 ** 10;
 /** WebGPU guarantees 65,535 workgroups per grid dimension. */
 const MAX_GRID = 65535;
-const INVOCATIONS_PER_WORKGROUP = 64;
+
+/** An input's height and width in pixels. */
+export interface InputSize {
+  height: number;
+  width: number;
+}
 
 export interface PlanOptions {
   /** Bytes per weight binding (tests shrink it to exercise splitting). */
@@ -156,8 +163,15 @@ function packedFloats(l: LayerSpec): { weights: number; bias: number } {
 
 const mib = (floats: number) => `${((floats * 4) / 2 ** 20).toFixed(1)} MiB`;
 
-/** The dispatch plan of one image through `network` at `resolution`. */
-export function planWgsl(network: Network, resolution: number, options: PlanOptions = {}): WgslPlan {
+/**
+ * The dispatch plan of one image through `network`: `size` pixels high and wide (one number: a square
+ * image). A size the network cannot take is an InputSizeError naming the first layer it starves.
+ */
+export function planWgsl(network: Network, size: number | InputSize, options: PlanOptions = {}): WgslPlan {
+  const { height, width } = typeof size === 'number' ? { height: size, width: size } : size;
+  if (![height, width].every((n) => Number.isSafeInteger(n) && n >= 0)) throw new InputSizeError(`an image is a whole number of pixels high and wide, not ${height}×${width}`);
+  // An empty or too small image: the error names the first layer left without pixels.
+  shapesAt(network, height, width);
   const lives: Life[] = [];
   const steps: Step[] = [];
   const tensorOf = new Map<Step, StepTensors>();
@@ -196,7 +210,7 @@ export function planWgsl(network: Network, resolution: number, options: PlanOpti
     if (rows > MAX_GRID) throw new PlanError(`layer \`${layer}\` needs ${workgroups} workgroups, more than WebGPU's guaranteed ${MAX_GRID} × ${MAX_GRID}`, layer, 'limit');
     return [Math.min(workgroups, MAX_GRID), rows];
   };
-  const invocations = (n: number, layer: string) => grid(Math.ceil(n / INVOCATIONS_PER_WORKGROUP), layer);
+  const invocations = (n: number, layer: string) => grid(Math.ceil(n / TILES.workgroup), layer);
   const step = (s: Omit<Step, 'params' | 'chunk'>, io: StepTensors, w?: { chunk: number; weights: number; bias: number }) => {
     for (const t of [io.input, io.gate, io.residual]) if (t) use(t);
     const full: Step = { ...s, params: { input: 0, output: 0, residual: 0, gate: 0, weights: w?.weights ?? 0, bias: w?.bias ?? 0 }, chunk: w?.chunk ?? 0 };
@@ -241,19 +255,17 @@ export function planWgsl(network: Network, resolution: number, options: PlanOpti
       const packed = pack({ kind: 'conv', spec: s });
       const base = { layer: s.name, act: s.act };
       if (pointwise) {
-        // Each invocation: 16 pixels × 4 channels (RM in pointwise.wgsl).
-        const tiles = Math.ceil((h * w) / 16) * Math.ceil(s.out / 4);
+        const tiles = Math.ceil((h * w) / TILES.pointwise.pixels) * Math.ceil(s.out / TILES.pointwise.channels);
         const consts = { M: h * w, K: s.in, N: s.out, HAS_GATE: x.gate !== undefined, HAS_RESIDUAL: false };
         step({ ...base, kind: 'pointwise', vec4: true, consts, workgroups: invocations(tiles, s.name) }, { input: x, output: out, ...(x.gate ? { gate: x.gate.tensor } : {}) }, packed);
       } else if (isDepthwise(s)) {
-        const vec4 = s.out % 4 === 0;
+        const vec4 = s.out % TILES.vector === 0;
         const consts = { H: h, W: w, C: s.out, HO: ho, WO: wo, K: s.kernel, STRIDE: s.stride, DIL: s.dilation ?? 1, PAD_T: pt, PAD_L: pl };
-        // Each invocation: 4 adjacent output pixels of a row (TX in depthwise.wgsl).
-        step({ ...base, kind: 'depthwise', vec4, consts, workgroups: invocations((ho * Math.ceil(wo / 4) * s.out) / (vec4 ? 4 : 1), s.name) }, { input: x, output: out }, packed);
+        step({ ...base, kind: 'depthwise', vec4, consts, workgroups: invocations((ho * Math.ceil(wo / TILES.depthwise.pixels) * s.out) / (vec4 ? TILES.vector : 1), s.name) }, { input: x, output: out }, packed);
       } else {
-        const vec4 = s.out % 4 === 0;
+        const vec4 = s.out % TILES.vector === 0;
         const consts = { H: h, W: w, CIN: s.in, HO: ho, WO: wo, COUT: s.out, K: s.kernel, STRIDE: s.stride, DIL: s.dilation ?? 1, PAD_T: pt, PAD_L: pl, HAS_RESIDUAL: false };
-        step({ ...base, kind: 'conv2d', vec4, consts, workgroups: invocations((ho * wo * s.out) / (vec4 ? 4 : 1), s.name) }, { input: x, output: out }, packed);
+        step({ ...base, kind: 'conv2d', vec4, consts, workgroups: invocations((ho * wo * s.out) / (vec4 ? TILES.vector : 1), s.name) }, { input: x, output: out }, packed);
       }
       return out;
     },
@@ -324,7 +336,7 @@ export function planWgsl(network: Network, resolution: number, options: PlanOpti
   };
 
   const channels = inputChannels(network);
-  const input = tensor([resolution, resolution, channels]);
+  const input = tensor([height, width, channels]);
   lives[input.id]!.start = -1;
   const result = network<Tensor>(input, builder);
   const last = features[features.length - 1];
@@ -343,7 +355,7 @@ export function planWgsl(network: Network, resolution: number, options: PlanOpti
   return {
     steps,
     arenaFloats,
-    input: { offset: lives[input.id]!.offset, floats: input.floats, channels },
+    input: { offset: lives[input.id]!.offset, floats: input.floats, height, width, channels },
     outputs: outputs.map(({ tensor: t, layer }) => ({ layer, offset: lives[t.id]!.offset, floats: t.floats, shape: t.shape })),
     features: features.length > 0,
     chunks,

@@ -2,23 +2,33 @@
 import { bindCheckpoint, type Layout, type Weights } from './checkpoint.js';
 import { foldedConv, slot, transpose } from './fold.js';
 import { parseCheckpoint } from './pth.js';
-import { layerSpecs, type ModelMetadata, type Network } from './spec.js';
-import { planWgsl, type Packing, type PlanOptions, type WgslPlan } from './wgsl-plan.js';
+import { InputSizeError, layerSpecs, type ModelMetadata, type Network } from './spec.js';
+import { devicePipelines } from './wgsl-pipelines.js';
+import { planWgsl, type InputSize, type Packing, type PlanOptions, type WgslPlan } from './wgsl-plan.js';
+import { programShaders } from './wgsl-shaders.js';
 
-// The WebGPU host generated `model.wgsl.ts` files share: packs BatchNorm-folded
-// weights into a few buffers, creates every pipeline once, and records one
-// command encoder per run. Shaders come from the generated module; the
-// dispatch plan is recomputed here from the same network description.
+// The WebGPU host generated `model.wgsl.ts` files share. At load it plans the
+// network's dispatches for the input size asked (the variant's resolution by
+// default), makes each distinct shader from the plan, packs BatchNorm-folded
+// weights into a few buffers and compiles the pipelines (once per device and
+// shader text); each run records one command encoder.
 
 export type { Layout, Weights } from './checkpoint.js';
 export type { Activation, BlockSpec, Builder, ClassifierSpec, ConvSpec, FeatureSpec, LinearSpec, ModelMetadata, Network, NormSpec, SeSpec } from './spec.js';
 export { WeightsError } from './safetensors.js';
-export type { PlanOptions, PlanOutput, WgslPlan } from './wgsl-plan.js';
+export { InputSizeError } from './spec.js';
+export type { InputSize, PlanOptions, PlanOutput, WgslPlan } from './wgsl-plan.js';
 
-/** What the generated module holds besides the network: its shaders and which one each dispatch runs. */
+/** Shaders and which one each dispatch runs: what the runtime makes from the plan (modules generated before it did carry their own). */
 export interface WgslProgram {
   shaders: readonly string[];
   stepShaders: readonly number[];
+}
+
+/** How to build a model: the input size (both or neither; default the variant's resolution, square), and the planner's limits (tests only). */
+export interface WgslModelOptions extends PlanOptions {
+  height?: number;
+  width?: number;
 }
 
 /** What classifier and feature models share. */
@@ -29,6 +39,8 @@ export interface WgslModelBase {
   profile(): Promise<{ layer: string; kind: string; ms: number }[]>;
   /** Compute dispatches per image. */
   readonly dispatches: number;
+  /** One image as `run` takes it: [height, width, channels], NHWC. */
+  readonly inputShape: readonly [number, number, number];
   /** The activation arena (all intermediate tensors, reused by liveness). */
   readonly arenaBytes: number;
   /** What one buffer per intermediate tensor would take. */
@@ -38,13 +50,13 @@ export interface WgslModelBase {
 
 /** A classifier. */
 export interface WgslModel extends WgslModelBase {
-  /** Runs a batch: NHWC float32 `[batch, R, R, C]` in (C the spec's input channels), logits `[batch, classes]` out (pooled features `[batch, channels]` for `classes 0`). */
+  /** Runs a batch: NHWC float32 `[batch, H, W, C]` in (`inputShape`: the size it was built for), logits `[batch, classes]` out (pooled features `[batch, channels]` for `classes 0`). */
   run(input: Float32Array, batch?: number): Promise<Float32Array>;
 }
 
 /** A feature network (`metadata.features` not empty). */
 export interface WgslFeatureModel extends WgslModelBase {
-  /** Runs a batch: NHWC float32 `[batch, R, R, C]` in, one NHWC map `[batch, h, w, c]` per feature out, in the order of `features`. */
+  /** Runs a batch: NHWC float32 `[batch, H, W, C]` in (`inputShape`), one NHWC map `[batch, h, w, c]` per feature out, in the order of `features`. */
   run(input: Float32Array, batch?: number): Promise<Float32Array[]>;
   /** Each feature map's name and [h, w, c] for one image. */
   readonly features: readonly { name: string; shape: readonly [number, number, number] }[];
@@ -105,22 +117,36 @@ export function loadWgslWeights(network: Network, meta: ModelMetadata, bytes: Ui
   return bindCheckpoint(parseCheckpoint(bytes), layerSpecs(network), layout, `${meta.family} ${meta.variant}`, { backbone: meta.features.length > 0 });
 }
 
+/** The plan at the size asked: a size the network cannot take is an InputSizeError naming the model and the layer. */
+function planAt(network: Network, meta: ModelMetadata, options: WgslModelOptions, who: string): WgslPlan {
+  const { height, width, ...limits } = options;
+  if ((height === undefined) !== (width === undefined)) throw new InputSizeError(`${who}: give both height and width, or neither (${meta.resolution}×${meta.resolution})`);
+  const size = { height: height ?? meta.resolution, width: width ?? meta.resolution };
+  try {
+    return planWgsl(network, size, limits);
+  } catch (e) {
+    if (e instanceof InputSizeError) throw new InputSizeError(`${who} cannot take ${size.height}×${size.width} images: ${e.message}`);
+    throw e;
+  }
+}
+
 /** Buffers, pipelines and bind groups of one planned model, and a batch runner reading every output back in one submit. */
-async function createRunner(device: GPUDevice, network: Network, meta: ModelMetadata, program: WgslProgram, weights: Weights, options: PlanOptions, wants: 'classifier' | 'features') {
+async function createRunner(device: GPUDevice, network: Network, meta: ModelMetadata, given: WgslProgram | undefined, weights: Weights, options: WgslModelOptions, wants: 'classifier' | 'features') {
   const who = `${meta.family} ${meta.variant}`;
   // Metadata generated before feature networks existed has no `features`: a classifier's.
   const stated = meta.features ?? [];
   const isFeatureNetwork = stated.length > 0;
   if (wants === 'classifier' && isFeatureNetwork) throw new Error(`${who} is a feature network: use createWgslFeatureModel`);
   if (wants === 'features' && !isFeatureNetwork) throw new Error(`${who} is a classifier: use createWgslModel`);
-  const plan = planWgsl(network, meta.resolution, options);
+  const plan = planAt(network, meta, options, who);
   const planned = plan.features ? plan.outputs.map((o) => `${o.layer} (${o.shape[2]} channels)`) : [];
   const named = stated.map((f) => `${f.name} (${f.channels} channels)`);
   if (planned.join() !== named.join())
     throw new Error(`${who}: the metadata names the features [${named.join(', ')}] but the network hands out [${planned.join(', ')}]; regenerate it with this effnet version`);
-  if (plan.steps.length !== program.stepShaders.length)
-    throw new Error(`${who}: the generated module has ${program.stepShaders.length} dispatches but the runtime plans ${plan.steps.length}; regenerate it with this effnet version`);
+  if (given && plan.steps.length !== given.stepShaders.length)
+    throw new Error(`${who}: the program has ${given.stepShaders.length} dispatches but the runtime plans ${plan.steps.length}; regenerate it with this effnet version`);
   checkLimits(device, plan, who);
+  const program = given ?? programShaders(plan.steps);
 
   const buffers: GPUBuffer[] = [];
   const buffer = (size: number, usage: number, label: string) => {
@@ -141,22 +167,15 @@ async function createRunner(device: GPUDevice, network: Network, meta: ModelMeta
   plan.steps.forEach((s, i) => paramData.set([s.params.input, s.params.output, s.params.residual, s.params.gate, s.params.weights, s.params.bias], (i * PARAMS_STRIDE) / 4));
   device.queue.writeBuffer(params, 0, paramData);
 
-  const layout = device.createBindGroupLayout({
-    entries: [
-      { binding: 0, visibility: 4 /* COMPUTE */, buffer: { type: 'storage' } },
-      { binding: 1, visibility: 4, buffer: { type: 'read-only-storage' } },
-      { binding: 2, visibility: 4, buffer: { type: 'uniform' } },
-    ],
-  });
-  const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
-  device.pushErrorScope('validation');
-  const pipelines = await Promise.all(
-    program.shaders.map((code, i) =>
-      device.createComputePipelineAsync({ layout: pipelineLayout, compute: { module: device.createShaderModule({ code, label: `${who} shader ${i}` }), entryPoint: 'main' } }),
-    ),
-  );
-  const error = await device.popErrorScope();
-  if (error) throw new Error(`${who}: ${error.message}`);
+  const { layout, acquire } = devicePipelines(device);
+  let pipelines: GPUComputePipeline[];
+  let release: () => void;
+  try {
+    ({ pipelines, release } = await acquire(program.shaders, who));
+  } catch (e) {
+    for (const b of buffers) b.destroy();
+    throw e;
+  }
   const groups = plan.steps.map((s, i) =>
     device.createBindGroup({
       layout,
@@ -171,6 +190,7 @@ async function createRunner(device: GPUDevice, network: Network, meta: ModelMeta
   const imageFloats = plan.input.floats;
   const base: WgslModelBase = {
     dispatches: plan.steps.length,
+    inputShape: [plan.input.height, plan.input.width, plan.input.channels],
     arenaBytes: plan.arenaFloats * 4,
     tensorBytes: plan.tensorFloats * 4,
     weightBytes: plan.chunks.reduce((a, c) => a + c * 4, 0),
@@ -193,13 +213,14 @@ async function createRunner(device: GPUDevice, network: Network, meta: ModelMeta
     dispose() {
       for (const b of buffers) b.destroy();
       buffers.length = 0;
+      release();
     },
   };
 
   /** Every output of every image, in one submit: output k's batch lies contiguous in the readback buffer. */
   async function run(input: Float32Array, batch = input.length / imageFloats): Promise<Float32Array[]> {
     if (!Number.isInteger(batch) || batch < 1 || input.length !== batch * imageFloats)
-      throw new Error(`${who} takes NHWC float32 [batch, ${meta.resolution}, ${meta.resolution}, ${plan.input.channels}]: ${input.length} values are not ${batch} images of ${imageFloats}`);
+      throw new Error(`${who} takes NHWC float32 [batch, ${plan.input.height}, ${plan.input.width}, ${plan.input.channels}]: ${input.length} values are not ${batch} images of ${imageFloats}`);
     const starts: number[] = [];
     let total = 0;
     for (const o of plan.outputs) starts.push(total), (total += batch * o.floats);
@@ -232,17 +253,37 @@ async function createRunner(device: GPUDevice, network: Network, meta: ModelMeta
   return { base, run, plan };
 }
 
+type Legacy = [program: WgslProgram, weights: Weights, options?: PlanOptions];
+type Current = [weights: Weights, options?: WgslModelOptions];
+
+/** Either call form as (program or none, weights, options). */
+function callForm(args: Legacy | Current): [WgslProgram | undefined, Weights, WgslModelOptions] {
+  const [first] = args;
+  if ('shaders' in first) return [first, args[1] as Weights, (args[2] as PlanOptions | undefined) ?? {}];
+  return [undefined, first, (args[1] as WgslModelOptions | undefined) ?? {}];
+}
+
 /**
- * A classifier: creates buffers and pipelines once; validation errors (Tint's, with line:col) surface here.
- * `options` must be those the program was planned with (tests only: generated code plans with the defaults).
+ * A classifier at the variant's resolution, or at `{ height, width }` (any size the network can take;
+ * an InputSizeError names the layer it starves otherwise): plans the dispatches, makes the shaders,
+ * creates buffers and pipelines once. Tint's validation errors (with line:col) and device limits
+ * (WgslLimitError) surface here.
  */
-export async function createWgslModel(device: GPUDevice, network: Network, meta: ModelMetadata, program: WgslProgram, weights: Weights, options: PlanOptions = {}): Promise<WgslModel> {
+export function createWgslModel(device: GPUDevice, network: Network, meta: ModelMetadata, weights: Weights, options?: WgslModelOptions): Promise<WgslModel>;
+/** @deprecated Shaders made elsewhere (modules generated before the runtime made its own), at the variant's resolution. */
+export function createWgslModel(device: GPUDevice, network: Network, meta: ModelMetadata, program: WgslProgram, weights: Weights, options?: PlanOptions): Promise<WgslModel>;
+export async function createWgslModel(device: GPUDevice, network: Network, meta: ModelMetadata, ...args: Legacy | Current): Promise<WgslModel> {
+  const [program, weights, options] = callForm(args);
   const { base, run } = await createRunner(device, network, meta, program, weights, options, 'classifier');
   return { ...base, run: async (input, batch) => (await run(input, batch))[0]! };
 }
 
 /** A feature network (`metadata.features` not empty), as `createWgslModel`: `run` resolves to one NHWC map per feature. */
-export async function createWgslFeatureModel(device: GPUDevice, network: Network, meta: ModelMetadata, program: WgslProgram, weights: Weights, options: PlanOptions = {}): Promise<WgslFeatureModel> {
+export function createWgslFeatureModel(device: GPUDevice, network: Network, meta: ModelMetadata, weights: Weights, options?: WgslModelOptions): Promise<WgslFeatureModel>;
+/** @deprecated Shaders made elsewhere, at the variant's resolution. */
+export function createWgslFeatureModel(device: GPUDevice, network: Network, meta: ModelMetadata, program: WgslProgram, weights: Weights, options?: PlanOptions): Promise<WgslFeatureModel>;
+export async function createWgslFeatureModel(device: GPUDevice, network: Network, meta: ModelMetadata, ...args: Legacy | Current): Promise<WgslFeatureModel> {
+  const [program, weights, options] = callForm(args);
   const { base, run, plan } = await createRunner(device, network, meta, program, weights, options, 'features');
   return { ...base, run, features: plan.outputs.map((o) => ({ name: o.layer, shape: o.shape })) };
 }

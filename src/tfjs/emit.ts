@@ -1,15 +1,15 @@
-import { VariableDeclarationKind } from 'ts-morph';
 import { analyzeVariant } from '../cost/cost.js';
 import { addImageExports, addLoadWeights, importNetwork } from '../emit/network.js';
-import { generatedModule, sourceFile } from '../emit/typescript.js';
+import { generatedModule, sourceFile, VariableDeclarationKind } from '../emit/typescript.js';
 import type { VariantGraph } from '../graph/graph.js';
+import { DEFAULT_TFJS_MODULE } from '../emit/modules.js';
 
 // One variant as a TensorFlow.js module: the network (src/emit/network.ts)
 // run by the shared runtime against tf.layers (a trainable model), plain ops
 // (inference with BatchNorm folded) or a recording builder (the checkpoint's
 // layer list).
 
-export const DEFAULT_TFJS_MODULE = '@tensorflow/tfjs-node-gpu';
+export { DEFAULT_TFJS_MODULE } from '../emit/modules.js';
 export const TFJS_RUNTIME_MODULE = 'effnet/runtime/tfjs';
 
 export interface TfjsOptions {

@@ -2,7 +2,7 @@ import { emitNetwork } from '../emit/network.js';
 import { dataUrl } from '../emit/typescript.js';
 import type { VariantGraph } from '../graph/graph.js';
 import type { Layout, Weights } from '../runtime/checkpoint.js';
-import type { ModelMetadata, WgslFeatureModel, WgslModel, WgslProgram } from '../runtime/wgsl.js';
+import type { InputSize, ModelMetadata, WgslFeatureModel, WgslModel } from '../runtime/wgsl.js';
 import type { Network } from '../runtime/spec.js';
 import { emitWgsl } from './emit.js';
 
@@ -12,13 +12,12 @@ import { emitWgsl } from './emit.js';
 
 interface WgslModuleCommon {
   metadata: ModelMetadata;
-  program: WgslProgram;
   loadWeights(bytes: Uint8Array, layout?: Layout): Weights;
 }
 
 /** What a generated `model.wgsl.ts` exports: `createModel` for a classifier, `createFeatureModel` for a feature network. */
 export type WgslModelModule = WgslModuleCommon &
-  ({ createModel(device: GPUDevice, weights: Weights): Promise<WgslModel> } | { createFeatureModel(device: GPUDevice, weights: Weights): Promise<WgslFeatureModel> });
+  ({ createModel(device: GPUDevice, weights: Weights, size?: InputSize): Promise<WgslModel> } | { createFeatureModel(device: GPUDevice, weights: Weights, size?: InputSize): Promise<WgslFeatureModel> });
 
 /** The generated module with its network module's `network` (the same module instance it imports). */
 export type LoadedWgslModelModule = WgslModelModule & { network: Network };
