@@ -60,6 +60,14 @@ export async function benchWgsl(runs: number) {
   }
   const w = stats(a);
   const t = stats(b);
+  // Where the WGSL model's time goes: profile() per dispatch, summed by layer kind, slowest first.
+  const profile = await model.profile();
+  const byKind = new Map<string, { ms: number; dispatches: number }>();
+  for (const p of profile) {
+    const k = byKind.get(p.kind) ?? { ms: 0, dispatches: 0 };
+    byKind.set(p.kind, { ms: k.ms + p.ms, dispatches: k.dispatches + 1 });
+  }
+  const profileByKind = [...byKind].sort((x, y) => y[1].ms - x[1].ms).map(([kind, k]) => ({ kind, dispatches: k.dispatches, ms: Number(k.ms.toFixed(3)) }));
   const result = {
     what: 'generated efficientnet b0 @224, batch 1: the WGSL model vs @tensorflow/tfjs-backend-webgpu running the generated tfjs inference, same Dawn adapter, interleaved runs, ms to logits on the host',
     adapter: `Dawn opengles (compatibility): ${label}`,
@@ -71,6 +79,7 @@ export async function benchWgsl(runs: number) {
     intermediateBytes: model.arenaBytes,
     intermediateBytesOneBufferPerTensor: model.tensorBytes,
     weightBytes: model.weightBytes,
+    profile: { timing: profile[0]?.timing, byKind: profileByKind },
   };
   model.dispose();
   infer.dispose();

@@ -3,6 +3,7 @@ import { bindCheckpoint, type Layout, type Weights } from './checkpoint.js';
 import { foldedConv, slot, transpose } from './fold.js';
 import { parseCheckpoint } from './pth.js';
 import { InputSizeError, layerSpecs, type ModelMetadata, type Network } from './spec.js';
+import { profileDispatches, type DispatchTime } from './wgsl-profile.js';
 import { devicePipelines } from './wgsl-pipelines.js';
 import { planWgsl, type InputSize, type Packing, type PlanOptions, type WgslPlan } from './wgsl-plan.js';
 import { programShaders } from './wgsl-shaders.js';
@@ -17,6 +18,7 @@ export type { Layout, Weights } from './checkpoint.js';
 export type { Activation, BlockSpec, Builder, ClassifierSpec, ConvSpec, FeatureSpec, LinearSpec, ModelMetadata, Network, NormSpec, SeSpec } from './spec.js';
 export { WeightsError } from './safetensors.js';
 export { InputSizeError } from './spec.js';
+export type { DispatchTime } from './wgsl-profile.js';
 export type { InputSize, PlanOptions, PlanOutput, WgslPlan } from './wgsl-plan.js';
 
 /** Shaders and which one each dispatch runs: what the runtime makes from the plan (modules generated before it did carry their own). */
@@ -35,8 +37,11 @@ export interface WgslModelOptions extends PlanOptions {
 export interface WgslModelBase {
   /** Frees every buffer the model holds. */
   dispose(): void;
-  /** Times each dispatch on its own (one submit each, on the input last run): where the time goes. */
-  profile(): Promise<{ layer: string; kind: string; ms: number }[]>;
+  /**
+   * Times each dispatch (on the input last run): where the time goes. GPU timestamps when the device
+   * has the `timestamp-query` feature (request it with the device), else host time, one submit each.
+   */
+  profile(): Promise<DispatchTime[]>;
   /** Compute dispatches per image. */
   readonly dispatches: number;
   /** One image as `run` takes it: [height, width, channels], NHWC. */
@@ -194,21 +199,19 @@ async function createRunner(device: GPUDevice, network: Network, meta: ModelMeta
     arenaBytes: plan.arenaFloats * 4,
     tensorBytes: plan.tensorFloats * 4,
     weightBytes: plan.chunks.reduce((a, c) => a + c * 4, 0),
-    async profile() {
-      const out: { layer: string; kind: string; ms: number }[] = [];
-      for (const [i, s] of plan.steps.entries()) {
-        const encoder = device.createCommandEncoder();
-        const pass = encoder.beginComputePass();
-        pass.setPipeline(pipelines[program.stepShaders[i]!]!);
-        pass.setBindGroup(0, groups[i]!);
-        pass.dispatchWorkgroups(s.workgroups[0], s.workgroups[1]);
-        pass.end();
-        const t0 = performance.now();
-        device.queue.submit([encoder.finish()]);
-        await device.queue.onSubmittedWorkDone();
-        out.push({ layer: s.layer, kind: s.kind, ms: performance.now() - t0 });
-      }
-      return out;
+    profile() {
+      return profileDispatches(
+        device,
+        plan.steps.map((s, i) => ({
+          layer: s.layer,
+          kind: s.kind,
+          encode(pass: GPUComputePassEncoder) {
+            pass.setPipeline(pipelines[program.stepShaders[i]!]!);
+            pass.setBindGroup(0, groups[i]!);
+            pass.dispatchWorkgroups(s.workgroups[0], s.workgroups[1]);
+          },
+        })),
+      );
     },
     dispose() {
       for (const b of buffers) b.destroy();
