@@ -41,6 +41,8 @@ describe('generate --check after a whole run', () => {
     const full = runLogged(['generate', '--check'], dir, { EFFNET_CACHE: join(dir, 'other-cache') });
     expect(full).toMatchObject({ code: 0, stdout: 'generated/ is up to date (9 files)\n' });
     expect(compiled(full.modules)).toBe(true);
+    // --check writes nothing, not even a record in the cache.
+    expect(existsSync(join(dir, 'other-cache'))).toBe(false);
   });
 
   it('finds a hand-edited output, an edited spec and a stray generated file', { timeout: 240_000 }, () => {

@@ -146,10 +146,8 @@ export function registerGenerate(program: Command, ctx: CommandContext): Command
         const again = regenerateCommand(all ? [] : specs, flags);
         io.stderr(printableLines(`${shown(flags.out)}/ is out of date (run \`${again}\`):\n${lines.map((l) => `  ${l}`).join('\n')}`) + '\n');
         ctx.setCode(1);
-      } else {
-        if (key !== undefined) recordOutputs(root, key, files);
-        io.stdout(`${shown(flags.out)}/ is up to date (${files.length} files)\n`);
-      }
+      } else io.stdout(`${shown(flags.out)}/ is up to date (${files.length} files)\n`);
+      // --check writes nothing, not even the record: the next `generate` makes it.
       return;
     }
     const release = await guardedAsync(() => lockFolder(root));
