@@ -28,6 +28,13 @@ function eachTap(info, visit) {
         }
 }
 
+/** eachTap for a depthwise conv: `visit(xi, di, wi, C, m)` with the offsets of the input pixel, output pixel and tap (C channels, multiplier m). */
+function eachDepthwiseTap(info, visit) {
+  const { inChannels: C, outChannels: co } = info;
+  const m = co / C;
+  eachTap(info, (xp, dp, tap) => visit(xp * C, dp * co, tap * co, C, m));
+}
+
 /** The gradients as functions of (tf, inputs' values, attrs) → { shape, values }. */
 const GRADIENTS = {
   Conv2DBackpropFilter(tf, { x, dy }, a) {
@@ -51,13 +58,8 @@ const GRADIENTS = {
 
   DepthwiseConv2dNativeBackpropFilter(tf, { x, dy }, a) {
     const info = tf.backend_util.computeConv2DInfo(x.shape, a.filterShape, a.strides, a.dilations, a.pad, a.dimRoundingMode, true);
-    const { inChannels: C, outChannels: co } = info;
-    const m = co / C;
     const dw = new Float32Array(a.filterShape.reduce((p, d) => p * d, 1));
-    eachTap(info, (xp, dp, tap) => {
-      const xi = xp * C;
-      const di = dp * co;
-      const wi = tap * co;
+    eachDepthwiseTap(info, (xi, di, wi, C, m) => {
       for (let c = 0; c < C; c++) for (let k = 0; k < m; k++) dw[wi + c * m + k] += x.values[xi + c] * dy.values[di + c * m + k];
     });
     return { shape: a.filterShape, values: dw };
@@ -65,13 +67,8 @@ const GRADIENTS = {
 
   DepthwiseConv2dNativeBackpropInput(tf, { dy, filter }, a) {
     const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape, a.strides, a.dilations, a.pad, a.dimRoundingMode, true);
-    const { inChannels: C, outChannels: co } = info;
-    const m = co / C;
     const dx = new Float32Array(a.inputShape.reduce((p, d) => p * d, 1));
-    eachTap(info, (xp, dp, tap) => {
-      const xi = xp * C;
-      const di = dp * co;
-      const wi = tap * co;
+    eachDepthwiseTap(info, (xi, di, wi, C, m) => {
       for (let c = 0; c < C; c++) {
         let s = 0;
         for (let k = 0; k < m; k++) s += dy.values[di + c * m + k] * filter.values[wi + c * m + k];
