@@ -12,9 +12,7 @@ import { parseSafetensors } from '../src/runtime/safetensors.js';
 import { layerSpecs, shapesAt } from '../src/runtime/spec.js';
 import { tfjsRuntime } from '../src/runtime/tfjs.js';
 import { createWgslFeatureModel, loadWgslWeights } from '../src/runtime/wgsl.js';
-import { planWgsl } from '../src/runtime/wgsl-plan.js';
 import { dawnDevice } from '../src/wgsl/dawn.js';
-import { programShaders } from '../src/wgsl/shaders.js';
 import { maxAbsDiff, readF32, root, tf, useBackend } from './support/tfjs.js';
 
 // EfficientNet-B0 beyond its one size and its logits, against torchvision and timm with the same
@@ -138,8 +136,7 @@ describe('feature maps (timm features_only)', () => {
         expect(g.resolution).toBe(size);
         const network = modelNetwork(modelSpec(g));
         const m = modelMetadata(g);
-        const program = programShaders(planWgsl(network, size).steps);
-        const model = await createWgslFeatureModel(dawn.device, network, m, program, loadWgslWeights(network, m, bytes));
+        const model = await createWgslFeatureModel(dawn.device, network, m, loadWgslWeights(network, m, bytes), { height: size, width: size });
         try {
           const maps = await model.run(nhwc(input(size), [3, size, size]), 1);
           files(size).forEach((file, i) => {

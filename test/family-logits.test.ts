@@ -11,9 +11,7 @@ import type { Layout } from '../src/runtime/checkpoint.js';
 import type { ModelMetadata, Network } from '../src/runtime/spec.js';
 import { tfjsRuntime } from '../src/runtime/tfjs.js';
 import { createWgslModel, loadWgslWeights } from '../src/runtime/wgsl.js';
-import { planWgsl } from '../src/runtime/wgsl-plan.js';
 import { dawnDevice } from '../src/wgsl/dawn.js';
-import { programShaders } from '../src/wgsl/shaders.js';
 import { maxAbsDiff, readF32, root, tf, useBackend } from './support/tfjs.js';
 
 // The timm / torchvision families against their reference implementations: logits of
@@ -107,9 +105,8 @@ describe('timm and torchvision logits on WGSL (Dawn, OpenGL ES on llvmpipe)', ()
   for (const name of fixtures) {
     it(`${name}: within ${TOLERANCE}`, async () => {
       const { meta, network, metadata, bytes, input, expected } = load(name);
-      const program = programShaders(planWgsl(network, metadata.resolution).steps);
       const weights = loadWgslWeights(network, metadata, bytes, meta.layout);
-      const model = await createWgslModel(dawn.device, network, metadata, program, weights);
+      const model = await createWgslModel(dawn.device, network, metadata, weights);
       try {
         const got = await model.run(nhwc(input, meta.input.shape), meta.input.shape[0]);
         expect(got.length).toBe(expected.length);

@@ -12,7 +12,6 @@ import { createWgslFeatureModel, createWgslModel, type WgslFeatureModel } from '
 import { PlanError, planWgsl, type Step, type WgslPlan } from '../src/runtime/wgsl-plan.js';
 import { dawnDevice } from '../src/wgsl/dawn.js';
 import { emitWgsl } from '../src/wgsl/emit.js';
-import { programShaders } from '../src/wgsl/shaders.js';
 import { randomCheckpoint } from '../src/weights/random.js';
 import { root, tf, useBackend, writeGenerated } from './support/tfjs.js';
 import { strictProgram, typeErrors } from './support/typecheck.js';
@@ -178,8 +177,7 @@ describe('feature maps on Dawn agree with tfjs', () => {
 
   it('every map of a batch of two, within 1e-4', async () => {
     const reference = tfjsFeatures(FEATURES, META, weights, input);
-    const program = programShaders(planWgsl(FEATURES, META.resolution).steps);
-    const model = await createWgslFeatureModel(dawn.device, FEATURES, META, program, weights);
+    const model = await createWgslFeatureModel(dawn.device, FEATURES, META, weights);
     try {
       expect(model.features).toEqual([
         { name: 'features.1', shape: [12, 12, 8] },
@@ -198,11 +196,9 @@ describe('feature maps on Dawn agree with tfjs', () => {
   });
 
   it('the wrong create function says which one to use', async () => {
-    const program = programShaders(planWgsl(FEATURES, META.resolution).steps);
-    await expect(createWgslModel(dawn.device, FEATURES, META, program, weights)).rejects.toThrow('featnet v is a feature network: use createWgslFeatureModel');
+    await expect(createWgslModel(dawn.device, FEATURES, META, weights)).rejects.toThrow('featnet v is a feature network: use createWgslFeatureModel');
     const classifier = modelNetwork(modelSpec(CLASSIFIER));
-    const cprogram = programShaders(planWgsl(classifier, CLASSIFIER.resolution).steps);
-    await expect(createWgslFeatureModel(dawn.device, classifier, modelMetadata(CLASSIFIER), cprogram, weights)).rejects.toThrow('featnet v is a classifier: use createWgslModel');
+    await expect(createWgslFeatureModel(dawn.device, classifier, modelMetadata(CLASSIFIER), weights)).rejects.toThrow('featnet v is a classifier: use createWgslModel');
   });
 
   it('the generated module exports createFeatureModel, type-checks under strict, and runs at its resolution and at another size', async () => {
@@ -258,7 +254,7 @@ describe('classes 0: the pooled features are the output', () => {
       const weights = randomWeights(g, 11);
       const input = batchOfTwo(g);
       const reference = tfjsOutput(network, meta, weights, input);
-      const model = await createWgslModel(dawn.device, network, meta, programShaders(plan.steps), weights);
+      const model = await createWgslModel(dawn.device, network, meta, weights);
       try {
         const pooled = await model.run(input, 2);
         expect(pooled.length).toBe(2 * c.channels);

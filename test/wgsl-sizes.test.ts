@@ -6,7 +6,9 @@ import { modelNetwork, modelSpec } from '../src/graph/model-spec.js';
 import { shapesAt } from '../src/runtime/spec.js';
 import { tfjsRuntime } from '../src/runtime/tfjs.js';
 import { createWgslModel, InputSizeError, loadWgslWeights, type Weights } from '../src/runtime/wgsl.js';
-import * as kernels from '../src/runtime/wgsl-kernels.js';
+import { DEPTHWISE } from '../src/runtime/kernels/depthwise.js';
+import { POINTWISE } from '../src/runtime/kernels/pointwise.js';
+import { PRELUDE } from '../src/runtime/kernels/prelude.js';
 import { planWgsl } from '../src/runtime/wgsl-plan.js';
 import { programShaders } from '../src/runtime/wgsl-shaders.js';
 import { TILES } from '../src/runtime/wgsl-tiles.js';
@@ -83,9 +85,9 @@ describe('the plan at any size', () => {
             : undefined;
       if (invocations !== undefined) expect(s.workgroups[0] * s.workgroups[1], s.layer).toBe(Math.ceil(invocations / TILES.workgroup));
     }
-    expect(kernels.POINTWISE).toContain(`const RM = ${TILES.pointwise.pixels}u;`);
-    expect(kernels.DEPTHWISE).toContain(`const TX = ${TILES.depthwise.pixels}u;`);
-    expect(kernels.PRELUDE).toContain(`* ${TILES.workgroup}u + lid`);
+    expect(POINTWISE).toContain(`const RM = ${TILES.pointwise.pixels}u;`);
+    expect(DEPTHWISE).toContain(`const TX = ${TILES.depthwise.pixels}u;`);
+    expect(PRELUDE).toContain(`* ${TILES.workgroup}u + lid`);
   });
 
   it('shaders carry code only: no comments, no substitution point left', () => {

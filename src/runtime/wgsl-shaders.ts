@@ -1,5 +1,10 @@
 import type { Activation } from './spec.js';
-import { CONV2D, DENSE, DEPTHWISE, POINTWISE, POOL, PRELUDE, SCALAR, SCALE, SE, VECTOR } from './wgsl-kernels.js';
+import { CONV2D } from './kernels/conv2d.js';
+import { DEPTHWISE } from './kernels/depthwise.js';
+import { POINTWISE } from './kernels/pointwise.js';
+import { PRELUDE, SCALAR, VECTOR } from './kernels/prelude.js';
+import { DENSE, POOL, SE } from './kernels/reduce.js';
+import { SCALE } from './kernels/scale.js';
 import type { Step, StepKind } from './wgsl-plan.js';
 
 // The WGSL of a plan's steps: each kernel's substitution points filled with the

@@ -1,4 +1,4 @@
-// What the WGSL planner (wgsl-plan.ts) and the kernels (wgsl-kernels.ts) must
+// What the WGSL planner (wgsl-plan.ts) and the kernels (kernels/*.ts) must
 // agree on: how many invocations a workgroup has and how much output each
 // invocation computes. The planner sizes dispatch grids from these; the
 // kernels bake them into their loops. Change them here, nowhere else.

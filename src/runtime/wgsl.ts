@@ -21,12 +21,6 @@ export { InputSizeError } from './spec.js';
 export type { DispatchTime } from './wgsl-profile.js';
 export type { InputSize, PlanOptions, PlanOutput, WgslPlan } from './wgsl-plan.js';
 
-/** Shaders and which one each dispatch runs: what the runtime makes from the plan (modules generated before it did carry their own). */
-export interface WgslProgram {
-  shaders: readonly string[];
-  stepShaders: readonly number[];
-}
-
 /** How to build a model: the input size (both or neither; default the variant's resolution, square), and the planner's limits (tests only). */
 export interface WgslModelOptions extends PlanOptions {
   height?: number;
@@ -136,7 +130,7 @@ function planAt(network: Network, meta: ModelMetadata, options: WgslModelOptions
 }
 
 /** Buffers, pipelines and bind groups of one planned model, and a batch runner reading every output back in one submit. */
-async function createRunner(device: GPUDevice, network: Network, meta: ModelMetadata, given: WgslProgram | undefined, weights: Weights, options: WgslModelOptions, wants: 'classifier' | 'features') {
+async function createRunner(device: GPUDevice, network: Network, meta: ModelMetadata, weights: Weights, options: WgslModelOptions, wants: 'classifier' | 'features') {
   const who = `${meta.family} ${meta.variant}`;
   // Metadata generated before feature networks existed has no `features`: a classifier's.
   const stated = meta.features ?? [];
@@ -148,10 +142,8 @@ async function createRunner(device: GPUDevice, network: Network, meta: ModelMeta
   const named = stated.map((f) => `${f.name} (${f.channels} channels)`);
   if (planned.join() !== named.join())
     throw new Error(`${who}: the metadata names the features [${named.join(', ')}] but the network hands out [${planned.join(', ')}]; regenerate it with this effnet version`);
-  if (given && plan.steps.length !== given.stepShaders.length)
-    throw new Error(`${who}: the program has ${given.stepShaders.length} dispatches but the runtime plans ${plan.steps.length}; regenerate it with this effnet version`);
   checkLimits(device, plan, who);
-  const program = given ?? programShaders(plan.steps);
+  const program = programShaders(plan.steps);
 
   const buffers: GPUBuffer[] = [];
   const buffer = (size: number, usage: number, label: string) => {
@@ -256,37 +248,19 @@ async function createRunner(device: GPUDevice, network: Network, meta: ModelMeta
   return { base, run, plan };
 }
 
-type Legacy = [program: WgslProgram, weights: Weights, options?: PlanOptions];
-type Current = [weights: Weights, options?: WgslModelOptions];
-
-/** Either call form as (program or none, weights, options). */
-function callForm(args: Legacy | Current): [WgslProgram | undefined, Weights, WgslModelOptions] {
-  const [first] = args;
-  if ('shaders' in first) return [first, args[1] as Weights, (args[2] as PlanOptions | undefined) ?? {}];
-  return [undefined, first, (args[1] as WgslModelOptions | undefined) ?? {}];
-}
-
 /**
  * A classifier at the variant's resolution, or at `{ height, width }` (any size the network can take;
  * an InputSizeError names the layer it starves otherwise): plans the dispatches, makes the shaders,
  * creates buffers and pipelines once. Tint's validation errors (with line:col) and device limits
  * (WgslLimitError) surface here.
  */
-export function createWgslModel(device: GPUDevice, network: Network, meta: ModelMetadata, weights: Weights, options?: WgslModelOptions): Promise<WgslModel>;
-/** @deprecated Shaders made elsewhere (modules generated before the runtime made its own), at the variant's resolution. */
-export function createWgslModel(device: GPUDevice, network: Network, meta: ModelMetadata, program: WgslProgram, weights: Weights, options?: PlanOptions): Promise<WgslModel>;
-export async function createWgslModel(device: GPUDevice, network: Network, meta: ModelMetadata, ...args: Legacy | Current): Promise<WgslModel> {
-  const [program, weights, options] = callForm(args);
-  const { base, run } = await createRunner(device, network, meta, program, weights, options, 'classifier');
+export async function createWgslModel(device: GPUDevice, network: Network, meta: ModelMetadata, weights: Weights, options: WgslModelOptions = {}): Promise<WgslModel> {
+  const { base, run } = await createRunner(device, network, meta, weights, options, 'classifier');
   return { ...base, run: async (input, batch) => (await run(input, batch))[0]! };
 }
 
 /** A feature network (`metadata.features` not empty), as `createWgslModel`: `run` resolves to one NHWC map per feature. */
-export function createWgslFeatureModel(device: GPUDevice, network: Network, meta: ModelMetadata, weights: Weights, options?: WgslModelOptions): Promise<WgslFeatureModel>;
-/** @deprecated Shaders made elsewhere, at the variant's resolution. */
-export function createWgslFeatureModel(device: GPUDevice, network: Network, meta: ModelMetadata, program: WgslProgram, weights: Weights, options?: PlanOptions): Promise<WgslFeatureModel>;
-export async function createWgslFeatureModel(device: GPUDevice, network: Network, meta: ModelMetadata, ...args: Legacy | Current): Promise<WgslFeatureModel> {
-  const [program, weights, options] = callForm(args);
-  const { base, run, plan } = await createRunner(device, network, meta, program, weights, options, 'features');
+export async function createWgslFeatureModel(device: GPUDevice, network: Network, meta: ModelMetadata, weights: Weights, options: WgslModelOptions = {}): Promise<WgslFeatureModel> {
+  const { base, run, plan } = await createRunner(device, network, meta, weights, options, 'features');
   return { ...base, run, features: plan.outputs.map((o) => ({ name: o.layer, shape: o.shape })) };
 }

@@ -9,8 +9,7 @@ import { parseSafetensors } from '../../src/runtime/safetensors.js';
 import { layerSpecs, type ModelMetadata, type Network } from '../../src/runtime/spec.js';
 import { tfjsRuntime } from '../../src/runtime/tfjs.js';
 import { createWgslFeatureModel, createWgslModel } from '../../src/runtime/wgsl.js';
-import { planWgsl, type PlanOptions } from '../../src/runtime/wgsl-plan.js';
-import { programShaders } from '../../src/wgsl/shaders.js';
+import type { PlanOptions } from '../../src/runtime/wgsl-plan.js';
 import { randomCheckpoint } from '../../src/weights/random.js';
 import { tf } from './tfjs.js';
 
@@ -83,9 +82,8 @@ export function tfjsLogits(network: Network, g: VariantGraph, bytes: Uint8Array,
 
 export async function wgslLogits(device: GPUDevice, network: Network, g: VariantGraph, bytes: Uint8Array, input: Float32Array, options: PlanOptions = {}): Promise<Float32Array> {
   const meta = metadata(g);
-  const program = programShaders(planWgsl(network, g.resolution, options).steps);
   const weights = bindCheckpoint(parseSafetensors(bytes), layerSpecs(network), 'torchvision', `${g.family} ${g.variant}`);
-  const model = meta.features.length > 0 ? await createWgslFeatureModel(device, network, meta, program, weights, options) : await createWgslModel(device, network, meta, program, weights, options);
+  const model = meta.features.length > 0 ? await createWgslFeatureModel(device, network, meta, weights, options) : await createWgslModel(device, network, meta, weights, options);
   try {
     return concat([await model.run(input)].flat());
   } finally {
