@@ -1,4 +1,4 @@
-import { createSyntaxDiagramsCode } from 'chevrotain';
+import { createSyntaxDiagramsCode } from '../lexer/chevrotain.js';
 import { effnetParser } from '../parser/parser.js';
 
 // grammar/syntax-diagrams.html: Chevrotain's railroad diagrams of the parser's

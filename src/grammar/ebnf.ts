@@ -1,3 +1,4 @@
+import type { IProduction, TokenType } from 'chevrotain';
 import {
   Alternation,
   Alternative,
@@ -10,9 +11,7 @@ import {
   RepetitionWithSeparator,
   Rule,
   Terminal,
-  type IProduction,
-  type TokenType,
-} from 'chevrotain';
+} from '../lexer/chevrotain.js';
 import * as T from '../lexer/tokens.js';
 import { effnetParser } from '../parser/parser.js';
 

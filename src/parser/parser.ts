@@ -1,4 +1,5 @@
-import { CstParser, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
+import type { IParserErrorMessageProvider, IRecognitionException, IToken, TokenType } from 'chevrotain';
+import { CstParser } from '../lexer/chevrotain.js';
 import * as T from '../lexer/tokens.js';
 
 function expectedList(types: TokenType[]): string {
@@ -35,8 +36,14 @@ export class EffnetParser extends CstParser {
   /** The token of the error that reached the cap. */
   stopToken: IToken | undefined;
 
-  constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: expectedOnly });
+  /**
+   * `validate` runs Chevrotain's checks of the grammar (ambiguities, left recursion…):
+   * they take about 40 % of the parser's construction on every run and can only fail when
+   * this file changes, so the shipped parser skips them and a test runs them
+   * (test/parser-startup.test.ts).
+   */
+  constructor({ validate = false }: { validate?: boolean } = {}) {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: expectedOnly, skipValidations: !validate });
     this.performSelfAnalysis();
   }
 
