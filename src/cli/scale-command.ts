@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { DiagnosticSink } from '../diagnostics/diagnostic.js';
-import { writeAtomic } from '../io/write.js';
+import { writeSpec } from '../io/write.js';
 import { grouped, human } from '../report/format.js';
 import { markdownTable } from '../report/table.js';
 import { ScaleError, scaleTable, type ScaleRow } from '../search/scale.js';
@@ -34,12 +33,6 @@ export function scaleMarkdown(family: string, rows: ScaleRow[]): string {
     rows: rows.map((r) => [String(r.phi), fixed(r.depth, 3), fixed(r.width, 3), String(r.resolution), grouped(r.params), human(r.macs), fixed(r.ratio, 3), fixed(r.nominal, 3), String(2 ** r.phi), signedPercent(r.drift)].map((text) => ({ text }))),
   });
   return `# ${family}: compound scaling\n\nMACs of each φ's rounded variant (exact), against the base (φ = 0) and the 2^φ the rule aims at.\n\n${table}\n`;
-}
-
-/** Rewrites a spec the user asked to change (`--write`): atomically, keeping the byte-order mark it had (the compiler reads the text without one). */
-export function writeSpec(path: string, text: string): void {
-  const bom = readFileSync(path).subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])) ? '\ufeff' : '';
-  writeAtomic(path, bom + text);
 }
 
 export function registerScale(program: Command, ctx: CommandContext): Command {

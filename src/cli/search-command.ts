@@ -7,7 +7,7 @@ import type { MeasureTarget } from '../search/measure.js';
 import { withCompound } from '../search/write-compound.js';
 import { DEFAULT_TFJS_MODULE } from '../tfjs/emit.js';
 import { UsageError } from './input.js';
-import { writeSpec } from './scale-command.js';
+import { writeSpec } from '../io/write.js';
 import type { EvalSettings, EvaluatedCandidate } from './search-eval.js';
 import { registerSearchMerge } from './search-merge.js';
 import { defaultStore, parseFlops, parseTolerance, positive, rankByOf, SEARCH_FORMATS, shardOf, whole, type SearchFlags } from './search-flags.js';
