@@ -291,6 +291,40 @@ describe('messages say what is wrong', () => {
   });
 });
 
+describe('the first place of a duplicate is data (`related`), not only hint text', () => {
+  /** `line:col-line:col label`, and the source text under each related range. */
+  const related = (name: string) => {
+    const spec = byName(name);
+    const d = compile(spec).diagnostics[0]!;
+    return (d.related ?? []).map((r) => ({
+      at: `${r.range.start.line}:${r.range.start.column}-${r.range.end.line}:${r.range.end.column} ${r.message}`,
+      text: spec.source.slice(r.range.start.offset, r.range.end.offset),
+    }));
+  };
+
+  it('E013 `compound` given twice points at the first `compound` keyword', () => {
+    expect(related('compound_given_twice.effnet')).toEqual([{ at: '4:3-4:11 first given here', text: 'compound' }]);
+  });
+
+  it('E013 a value given twice points at the first one', () => {
+    expect(related('duplicate_attribute.effnet')).toEqual([{ at: '6:19-6:21 first given here', text: 'k3' }]);
+    expect(related('duplicate_setting.effnet')).toEqual([{ at: '3:3-3:10 first given here', text: 'classes' }]);
+  });
+
+  it('E030 a variant defined twice, or differing only in case, points at the first name', () => {
+    expect(related('duplicate_variant.effnet')).toEqual([{ at: '8:11-8:13 first defined here', text: 'b0' }]);
+    expect(related('p_variant_names_differ_in_case.effnet')).toEqual([{ at: '7:11-7:13 `b0` defined here', text: 'b0' }]);
+  });
+
+  it('other diagnostics have no `related` field at all', () => {
+    const without = corpus.flatMap((spec) => compile(spec).diagnostics).filter((d) => d.related === undefined);
+    expect(without.length).toBeGreaterThan(70);
+    for (const d of without) expect(Object.keys(d), where(d)).not.toContain('related');
+    const withRelated = corpus.flatMap((spec) => compile(spec).diagnostics.filter((d) => d.related !== undefined).map(where));
+    expect(withRelated.sort()).toEqual(['E013 11:3', 'E013 4:3', 'E013 6:40', 'E013 8:3', 'E030 8:11', 'E030 9:11']);
+  });
+});
+
 describe('rendered diagnostics', () => {
   it('renders `file:line:col: severity code: message`, the source line, a caret line and the hint', () => {
     const spec = byName('even_kernel.effnet');
@@ -324,11 +358,16 @@ describe('rendered diagnostics', () => {
         expect(lines[0], label).toMatch(/^[^:]+:\d+:\d+: (error|warning) [EW]\d{3}: \S/);
 
         const text = spec.source.split(/\r?\n/)[line - 1]!;
-        const gutter = String(line).length;
+        // Related places (`first given here`) are framed too, in line order: the gutter fits the widest line number.
+        const related = d.related ?? [];
+        const gutter = String(Math.max(line, ...related.map((r) => r.range.start.line))).length;
         expect(lines[1], label).toBe(`${' '.repeat(gutter)} |`);
-        expect(lines[2], label).toBe(`${line} | ${text}`);
-        const caret = /^( *) \| ( *)(\^+)$/.exec(lines[3] ?? '');
-        expect(caret, `${label}: caret line ${JSON.stringify(lines[3])}`).not.toBeNull();
+        const at = lines.indexOf(`${String(line).padStart(gutter)} | ${text}`);
+        // Earlier related lines come first (their exact layout is pinned below).
+        if (related.some((r) => r.range.start.line < line)) expect(at, `${label}: source line`).toBeGreaterThanOrEqual(4);
+        else expect(at, `${label}: source line`).toBe(2);
+        const caret = /^( *) \| ( *)(\^+)$/.exec(lines[at + 1] ?? '');
+        expect(caret, `${label}: caret line ${JSON.stringify(lines[at + 1])}`).not.toBeNull();
         expect(caret![1]!.length, label).toBe(gutter);
         expect(caret![2]!.length + 1, `${label}: caret column`).toBe(column);
         // The carets cover the range (up to the end of the line for a multi-line range).
@@ -341,7 +380,17 @@ describe('rendered diagnostics', () => {
           );
         }
 
-        if (d.hint === undefined) {
+        // Each related place: a `-` underline under its range, then its label.
+        for (const r of related) {
+          const width = r.range.end.line === r.range.start.line ? r.range.end.column - r.range.start.column : 1;
+          expect(lines, `${label}: related ${r.range.start.line}:${r.range.start.column}`).toContain(
+            `${' '.repeat(gutter)} | ${' '.repeat(r.range.start.column - 1)}${'-'.repeat(Math.max(1, width))} ${r.message}`,
+          );
+        }
+
+        if (related.length > 0) {
+          expect(lines.at(-1), label).toBe(`  = hint: ${d.hint}`);
+        } else if (d.hint === undefined) {
           expect(lines, label).toHaveLength(4);
         } else {
           expect(lines, label).toHaveLength(5);
@@ -349,6 +398,54 @@ describe('rendered diagnostics', () => {
         }
       }
     }
+  });
+
+  it('frames the first of a duplicate above the caret, labelled, with `...` for the lines between', () => {
+    const spec = byName('compound_given_twice.effnet');
+    const [d] = compile(spec).diagnostics;
+    expect(renderDiagnostic(d!, spec.source)).toBe(
+      [
+        'test/broken/compound_given_twice.effnet:11:3: error E013: `compound` is given twice',
+        '   |',
+        ' 4 |   compound alpha 1.2 beta 1.1 gamma 1.15',
+        '   |   -------- first given here',
+        '...',
+        '11 |   compound alpha 1.2 beta 1.2 gamma 1.2',
+        '   |   ^^^^^^^^',
+        '  = hint: the first is at 4:3',
+      ].join('\n'),
+    );
+  });
+
+  it('frames adjacent lines without `...`, and two places on one line under one source line', () => {
+    const variant = byName('duplicate_variant.effnet');
+    expect(renderDiagnostic(compile(variant).diagnostics[0]!, variant.source).split('\n')).toEqual([
+      'test/broken/duplicate_variant.effnet:9:11: error E030: variant `b0` is defined twice',
+      '  |',
+      '8 |   variant b0 { width 1.0 depth 1.0 resolution 224 }',
+      '  |           -- first defined here',
+      '9 |   variant b0 { width 1.0 depth 1.1 resolution 240 }',
+      '  |           ^^',
+      '  = hint: the first is at 8:11',
+    ]);
+    const attribute = byName('duplicate_attribute.effnet');
+    expect(renderDiagnostic(compile(attribute).diagnostics[0]!, attribute.source).split('\n')).toEqual([
+      'test/broken/duplicate_attribute.effnet:6:40: error E013: attribute `k` is given twice',
+      '  |',
+      '6 |   stage mbconv e6 k3 s2 c24 n2 se 0.25 k5',
+      '  |                                        ^^',
+      '  |                   -- first given here',
+      '  = hint: the first is at 6:19',
+    ]);
+  });
+
+  it('without the source, a related place is a note with file:line:col', () => {
+    const spec = byName('duplicate_variant.effnet');
+    expect(renderDiagnostic(compile(spec).diagnostics[0]!, undefined).split('\n')).toEqual([
+      'test/broken/duplicate_variant.effnet:9:11: error E030: variant `b0` is defined twice',
+      '  = note: first defined here: test/broken/duplicate_variant.effnet:8:11',
+      '  = hint: the first is at 8:11',
+    ]);
   });
 
   it('renders without the source frame when no source is given', () => {

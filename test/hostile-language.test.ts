@@ -201,6 +201,21 @@ describe('item 8: blow-ups end with a diagnostic', () => {
     expect(sink.items.map((d) => [d.code, d.message])).toEqual([['W034', 'w1'], ['W034', 'w2'], ['E008', 'too many diagnostics; 1 more not collected']]);
   });
 
+  it('the DiagnosticSink keeps `related` places, copied, and leaves the field out when there are none', () => {
+    const sink = new DiagnosticSink('f', 3);
+    const at = (line: number) => ({ start: { line, column: 1, offset: 0 }, end: { line, column: 2, offset: 1 } });
+    const places = [{ range: at(1), message: 'first given here' }];
+    sink.error('E013', at(2), 'twice', 'the first is at 1:1', places);
+    sink.warning('W034', at(3), 'no places', undefined, []);
+    sink.error('E030', at(4), 'lazy hint', () => 'h', [{ range: at(3), message: 'first defined here' }]);
+    places.push({ range: at(9), message: 'added after' });
+    const [e013, w034, e030] = sink.items;
+    expect(e013!.related).toEqual([{ range: at(1), message: 'first given here' }]);
+    expect(e013!.hint).toBe('the first is at 1:1');
+    expect(Object.keys(w034!)).not.toContain('related');
+    expect(e030).toMatchObject({ hint: 'h', related: [{ range: at(3), message: 'first defined here' }] });
+  });
+
   it('rendering always shows the E008, even past the number of diagnostics shown', () => {
     const text = spec('  x\n'.repeat(1200));
     const c = compile(text);
@@ -246,6 +261,7 @@ describe('item 6: names are folder names', () => {
     expect(codes(c)).toEqual([`E030 ${EXTRA_LINE + 1}:11`]);
     expect(c.diagnostics[0]!.message).toBe('variant `B0` differs from `b0` only in case');
     expect(c.diagnostics[0]!.hint).toMatch(/^the first is at 6:11; .*case-insensitive file systems/);
+    expect(c.diagnostics[0]!.related?.map((r) => [r.range.start.line, r.range.start.column, r.range.end.column, r.message])).toEqual([[6, 11, 13, '`b0` defined here']]);
   });
 
   it('Windows device names are E018, in any case; longer names that contain them are fine', () => {

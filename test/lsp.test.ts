@@ -180,6 +180,23 @@ describe('effnet lsp over JSON-RPC', () => {
     expect(await client.request('textDocument/codeAction', { textDocument: { uri }, range: ds[1].range, context: { diagnostics: [ds[1]] } })).toEqual([]);
   });
 
+  it('points a second `compound`, and a value given twice, at the first one: exactly its range, not a word', async () => {
+    const uri = uriOf('twice.effnet');
+    const text =
+      'family f {\n  compound alpha 1.2 beta 1.1 gamma 1.15\n  resolution 224\n  stem conv k3 s2 c32\n  stage mbconv e1 k3 s1 c16 n1 se 0.25 se 0.5\n  compound alpha 1.2 beta 1.1 gamma 1.15\n  variant a { phi 0 }\n}\n';
+    const from = client.notifications.length;
+    client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'effnet', version: 1, text } });
+    const ds = (await client.diagnosticsFor(uri, from)).message.params.diagnostics;
+    expect(ds.map((d: any) => `${d.code} ${d.range.start.line}:${d.range.start.character}`)).toEqual(['E013 4:39', 'E013 5:2']);
+    // `se 0.25`, the whole first setting (a guess from the hint's line:col would underline `se` alone).
+    expect(ds[0].relatedInformation).toEqual([
+      { location: { uri, range: { start: { line: 4, character: 31 }, end: { line: 4, character: 38 } } }, message: 'first given here' },
+    ]);
+    expect(ds[1].relatedInformation).toEqual([
+      { location: { uri, range: { start: { line: 1, character: 2 }, end: { line: 1, character: 10 } } }, message: 'first given here' },
+    ]);
+  });
+
   it('after a change, diagnostics come once the typing pauses: one compile for a burst of edits', async () => {
     const uri = uriOf('edit.effnet');
     const good = 'family f {\n  stem conv k3 s2 c32\n  stage mbconv e1 k3 s1 c16 n1\n  variant a { resolution 224 }\n}\n';

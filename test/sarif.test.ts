@@ -89,6 +89,45 @@ describe('SARIF output', () => {
     expect(one.message.text).toBe(`${d.message}\nhint: ${d.hint}`);
   });
 
+  it('gives the first place of a duplicate as a related location, linked from the message, and still validates', () => {
+    const diagnostics = [...broken('compound_given_twice').diagnostics, ...broken('duplicate_variant').diagnostics];
+    const withRelated = JSON.parse(renderSarif(diagnostics));
+    expect(validate(withRelated), ajv.errorsText(validate.errors)).toBe(true);
+    const [compound, variant] = withRelated.runs[0].results;
+    // test/broken/compound_given_twice.effnet: `compound` at 4:3, again at 11:3.
+    expect(compound.locations[0].physicalLocation.region).toEqual({ startLine: 11, startColumn: 3, endLine: 11, endColumn: 11 });
+    expect(compound.relatedLocations).toEqual([
+      {
+        id: 1,
+        physicalLocation: { artifactLocation: { uri: 'test/broken/compound_given_twice.effnet' }, region: { startLine: 4, startColumn: 3, endLine: 4, endColumn: 11 } },
+        message: { text: 'first given here' },
+      },
+    ]);
+    expect(compound.message.text).toBe('`compound` is given twice\n[first given here](1)\nhint: the first is at 4:3');
+    // test/broken/duplicate_variant.effnet: `b0` at 8:11, again at 9:11.
+    expect(variant.relatedLocations).toEqual([
+      {
+        id: 1,
+        physicalLocation: { artifactLocation: { uri: 'test/broken/duplicate_variant.effnet' }, region: { startLine: 8, startColumn: 11, endLine: 8, endColumn: 13 } },
+        message: { text: 'first defined here' },
+      },
+    ]);
+    expect(variant.message.text).toBe('variant `b0` is defined twice\n[first defined here](1)\nhint: the first is at 8:11');
+    // Results without a related place have no such field.
+    expect(log.runs[0].results.some((r: object) => 'relatedLocations' in r)).toBe(false);
+    const bad = structuredClone(withRelated);
+    bad.runs[0].results[0].relatedLocations[0].id = -2;
+    expect(validate(bad)).toBe(false);
+  });
+
+  it('escapes brackets beside an embedded link, so only the link reads as one', () => {
+    const [d] = broken('duplicate_variant').diagnostics;
+    const odd = { ...d!, message: 'a [b](1) \\ c', related: [{ range: d!.related![0]!.range, message: 'x [y]' }] };
+    const one = JSON.parse(renderSarif([odd])).runs[0].results[0];
+    expect(one.message.text).toBe('a \\[b\\](1) \\\\ c\n[x \\[y\\]](1)\nhint: the first is at 8:11');
+    expect(one.relatedLocations[0].message.text).toBe('x [y]');
+  });
+
   it('keeps a relative path relative and encodes what a URI may not hold', () => {
     expect(artifactUri('specs/efficientnet.effnet')).toBe('specs/efficientnet.effnet');
     expect(artifactUri('../up/a?b.effnet')).toBe('../up/a%3Fb.effnet');
@@ -115,6 +154,21 @@ describe('JSON output', () => {
         hint: 'effnet pads symmetrically around the centre: use an odd kernel size such as 3 or 5',
       },
     ]);
+  });
+
+  it('gives the first place of a duplicate as `related`, with line and column', () => {
+    const report = JSON.parse(renderJson([...broken('compound_given_twice').diagnostics, ...broken('duplicate_variant').diagnostics]));
+    expect(report.diagnostics.map((d: { range: unknown; related: unknown }) => [d.range, d.related])).toEqual([
+      [
+        { start: { line: 11, column: 3 }, end: { line: 11, column: 11 } },
+        [{ range: { start: { line: 4, column: 3 }, end: { line: 4, column: 11 } }, message: 'first given here' }],
+      ],
+      [
+        { start: { line: 9, column: 11 }, end: { line: 9, column: 13 } },
+        [{ range: { start: { line: 8, column: 11 }, end: { line: 8, column: 13 } }, message: 'first defined here' }],
+      ],
+    ]);
+    expect(report.diagnostics[0].hint).toBe('the first is at 4:3');
   });
 
   it('lists what each checked file compiled to', () => {

@@ -20,6 +20,15 @@ export const LINE_BREAK = /\r\n?|\n/;
 
 export type Severity = 'error' | 'warning';
 
+/**
+ * An earlier place a diagnostic points back at, in the same file, with a short
+ * label (`first given here`): renderers show it as a place, not as hint text.
+ */
+export interface Related {
+  range: Range;
+  message: string;
+}
+
 export interface Diagnostic {
   code: string;
   severity: Severity;
@@ -27,6 +36,8 @@ export interface Diagnostic {
   file: string;
   range: Range;
   hint?: string;
+  /** Earlier places this diagnostic points back at; absent (never empty) when there are none. */
+  related?: Related[];
 }
 
 export const START_OF_FILE: Range = {
@@ -56,13 +67,16 @@ export class DiagnosticSink {
     readonly max = MAX_DIAGNOSTICS,
   ) {}
 
-  /** A hint may be a function: it is then computed only for a diagnostic that is kept. */
-  error(code: string, range: Range, message: string, hint?: Hint): void {
-    this.add({ code, severity: 'error', message, file: this.file, range }, hint);
+  /**
+   * A hint may be a function: it is then computed only for a diagnostic that is
+   * kept. `related` names earlier places the diagnostic points back at.
+   */
+  error(code: string, range: Range, message: string, hint?: Hint, related?: readonly Related[]): void {
+    this.add({ code, severity: 'error', message, file: this.file, range }, hint, related);
   }
 
-  warning(code: string, range: Range, message: string, hint?: Hint): void {
-    this.add({ code, severity: 'warning', message, file: this.file, range }, hint);
+  warning(code: string, range: Range, message: string, hint?: Hint, related?: readonly Related[]): void {
+    this.add({ code, severity: 'warning', message, file: this.file, range }, hint, related);
   }
 
   /** A stage gave up at `range` because of the cap (the parser after `max` syntax errors). */
@@ -70,10 +84,10 @@ export class DiagnosticSink {
     this.stoppedAt ??= range;
   }
 
-  private add(d: Diagnostic, hint: Hint | undefined): void {
+  private add(d: Diagnostic, hint: Hint | undefined, related: readonly Related[] | undefined): void {
     if (d.severity === 'error') this.errorCount++;
     if (this.kept.length < this.max) {
-      this.kept.push(withHint(d, typeof hint === 'function' ? hint() : hint));
+      this.kept.push(withExtras(d, typeof hint === 'function' ? hint() : hint, related));
       return;
     }
     if (this.dropped === 0) this.firstDropped = d.range;
@@ -105,8 +119,14 @@ function tooMany(file: string, range: Range, dropped: number, max: number, stopp
   };
 }
 
-function withHint(d: Diagnostic, hint: string | undefined): Diagnostic {
-  return hint === undefined ? d : { ...d, hint };
+// Fields are added only when present: JSON and equality checks see no `hint: undefined` or `related: []`.
+function withExtras(d: Diagnostic, hint: string | undefined, related: readonly Related[] | undefined): Diagnostic {
+  if (hint === undefined && (related === undefined || related.length === 0)) return d;
+  return {
+    ...d,
+    ...(hint === undefined ? {} : { hint }),
+    ...(related === undefined || related.length === 0 ? {} : { related: [...related] }),
+  };
 }
 
 /** A user's word as a message quotes it: long ones are cut, so a message stays one readable line. */

@@ -1,12 +1,18 @@
-import type { Diagnostic } from './diagnostic.js';
+import type { Diagnostic, Range } from './diagnostic.js';
 
 // Diagnostics as JSON for scripts and editors (`effnet check --format json`):
 // the fields of a Diagnostic, positions 1-based with an exclusive end (as the
-// text renderer shows them), columns counted in UTF-16 code units.
+// text renderer shows them), columns counted in UTF-16 code units. `related`
+// is there only when a diagnostic points back at an earlier place.
 
 export interface JsonPosition {
   line: number;
   column: number;
+}
+
+export interface JsonRange {
+  start: JsonPosition;
+  end: JsonPosition;
 }
 
 export interface JsonDiagnostic {
@@ -14,19 +20,23 @@ export interface JsonDiagnostic {
   severity: 'error' | 'warning';
   message: string;
   file: string;
-  range: { start: JsonPosition; end: JsonPosition };
+  range: JsonRange;
   hint?: string;
+  /** Earlier places in the same file the diagnostic points back at (`first given here`). */
+  related?: { range: JsonRange; message: string }[];
 }
 
+const jsonRange = ({ start, end }: Range): JsonRange => ({ start: { line: start.line, column: start.column }, end: { line: end.line, column: end.column } });
+
 export function jsonDiagnostic(d: Diagnostic): JsonDiagnostic {
-  const { start, end } = d.range;
   return {
     code: d.code,
     severity: d.severity,
     message: d.message,
     file: d.file,
-    range: { start: { line: start.line, column: start.column }, end: { line: end.line, column: end.column } },
+    range: jsonRange(d.range),
     ...(d.hint === undefined ? {} : { hint: d.hint }),
+    ...(d.related === undefined ? {} : { related: d.related.map((r) => ({ range: jsonRange(r.range), message: r.message })) }),
   };
 }
 

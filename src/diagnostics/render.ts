@@ -1,4 +1,4 @@
-import { LINE_BREAK, type Diagnostic } from './diagnostic.js';
+import { LINE_BREAK, type Diagnostic, type Range } from './diagnostic.js';
 
 export interface RenderOptions {
   color?: boolean;
@@ -35,9 +35,48 @@ const CONTEXT = 60;
 
 export const splitLines = (source: string): string[] => (source === '' ? [] : source.split(LINE_BREAK));
 
+/** A place to underline: the diagnostic's own (`^`), or a related one (`-` and its label). */
+interface Mark {
+  range: Range;
+  underline: '^' | '-';
+  colour: string;
+  label?: string;
+}
+
+/**
+ * Appends a source line, cut to a window around its marks when long, then one
+ * line under it per mark (two places on one line share the source line).
+ */
+function frame(out: string[], text: string, line: number, marks: readonly Mark[], gutter: number, color: boolean): void {
+  const full = text.replace(/\t/g, ' ');
+  const endOf = (m: Mark): number => (m.range.end.line === line ? m.range.end.column : full.length + 1);
+  // Long lines are cut to a window around the marks.
+  let first = Infinity;
+  let last = 0;
+  for (const m of marks) {
+    first = Math.min(first, m.range.start.column);
+    last = Math.max(last, endOf(m) - 1, m.range.start.column);
+  }
+  const from = Math.max(0, first - 1 - CONTEXT);
+  const to = Math.min(full.length, last + CONTEXT);
+  const lead = from > 0 ? '…' : '';
+  out.push(`${String(line).padStart(gutter)} | ${lead}${printable(full.slice(from, to))}${to < full.length ? '…' : ''}`);
+  for (const m of marks) {
+    const column = m.range.start.column;
+    // Escapes are wider than what they stand for: the caret is placed by the escaped text before it.
+    const before = lead + printable(full.slice(from, column - 1));
+    const under = printable(full.slice(column - 1, Math.min(endOf(m) - 1, to)));
+    const drawn = m.underline.repeat(Math.max(1, under.length)) + (m.label === undefined ? '' : ` ${printable(m.label)}`);
+    out.push(`${' '.repeat(gutter)} | ${' '.repeat(before.length)}${paint(color, m.colour, drawn)}`);
+  }
+}
+
 /**
  * `file:line:col: error E021: message`, then the source line with a caret
- * frame under the range, then the hint. `lines` is the source split once.
+ * frame under the range, then the hint. Related places (`first given here`)
+ * are framed too, lines in file order as rustc shows them and `...` for lines
+ * left out; one whose line is not in the source is a `note:` line.
+ * `lines` is the source split once.
  */
 export function renderDiagnostic(d: Diagnostic, source: string | readonly string[] | undefined, options: RenderOptions = {}): string {
   const color = options.color ?? false;
@@ -46,22 +85,28 @@ export function renderDiagnostic(d: Diagnostic, source: string | readonly string
   const out = [`${printable(d.file)}:${line}:${column}: ${label}: ${printable(d.message)}`];
   // No frame for a file that could not be read.
   const lines = source === undefined ? [] : typeof source === 'string' ? splitLines(source) : source;
-  const text = lines[line - 1];
-  if (text !== undefined) {
-    const full = text.replace(/\t/g, ' ');
-    const endColumn = d.range.end.line === line ? d.range.end.column : full.length + 1;
-    // Long lines are cut to a window around the caret.
-    const from = Math.max(0, column - 1 - CONTEXT);
-    const to = Math.min(full.length, Math.max(endColumn - 1, column) + CONTEXT);
-    // Escapes are wider than what they stand for: the caret is placed by the escaped text before it.
-    const before = (from > 0 ? '…' : '') + printable(full.slice(from, column - 1));
-    const under = printable(full.slice(column - 1, Math.min(endColumn - 1, to)));
-    const shown = before + under + printable(full.slice(Math.max(column - 1, Math.min(endColumn - 1, to)), to)) + (to < full.length ? '…' : '');
-    const width = Math.max(1, under.length);
-    const gutter = String(line).length;
+  const marks: Mark[] = [
+    { range: d.range, underline: '^', colour: '1;32' },
+    ...(d.related ?? []).map((r): Mark => ({ range: r.range, underline: '-', colour: '1;34', label: r.message })),
+  ];
+  const byLine = new Map<number, Mark[]>();
+  for (const m of marks) {
+    if (lines[m.range.start.line - 1] === undefined) continue;
+    const same = byLine.get(m.range.start.line);
+    if (same === undefined) byLine.set(m.range.start.line, [m]);
+    else same.push(m);
+  }
+  const framed = [...byLine.keys()].sort((a, b) => a - b);
+  if (framed.length > 0) {
+    const gutter = String(framed.at(-1)!).length;
     out.push(`${' '.repeat(gutter)} |`);
-    out.push(`${line} | ${shown}`);
-    out.push(`${' '.repeat(gutter)} | ${' '.repeat(before.length)}${paint(color, '1;32', '^'.repeat(width))}`);
+    framed.forEach((n, i) => {
+      if (i > 0 && n - framed[i - 1]! > 1) out.push('...');
+      frame(out, lines[n - 1]!, n, byLine.get(n)!, gutter, color);
+    });
+  }
+  for (const m of marks) {
+    if (m.label !== undefined && !byLine.has(m.range.start.line)) out.push(`  = note: ${printable(m.label)}: ${printable(d.file)}:${m.range.start.line}:${m.range.start.column}`);
   }
   if (d.hint !== undefined) out.push(`  = hint: ${printable(d.hint)}`);
   return out.join('\n');

@@ -408,7 +408,8 @@ function applyStatements(
 function lowerCompound(statements: Statement[], sink: DiagnosticSink): CompoundIR | null {
   const all = statements.filter((s): s is Statement & { kind: 'compound' } => s.kind === 'compound');
   if (all.length === 0) return null;
-  for (const extra of all.slice(1)) sink.error('E013', extra.keywordRange, '`compound` is given twice', `the first is at ${where(all[0]!.keywordRange)}`);
+  const firstAt = all[0]!.keywordRange;
+  for (const extra of all.slice(1)) sink.error('E013', extra.keywordRange, '`compound` is given twice', `the first is at ${where(firstAt)}`, [{ range: firstAt, message: 'first given here' }]);
   const s = all[0]!;
   const once = new OnceTracker(sink, 'coefficient');
   const got: Partial<Record<'alpha' | 'beta' | 'gamma', number>> = {};
@@ -498,6 +499,7 @@ export function lowerFamily(family: FamilyNode, file: string, sink: DiagnosticSi
         v.name.range,
         same ? `variant \`${v.name.text}\` is defined twice` : `variant \`${v.name.text}\` differs from \`${first.text}\` only in case`,
         same ? `the first is at ${where(first.range)}` : `the first is at ${where(first.range)}; variant names become folder names, which case-insensitive file systems (macOS, Windows) cannot tell apart`,
+        [{ range: first.range, message: same ? 'first defined here' : `\`${first.text}\` defined here` }],
       );
       continue;
     }

@@ -90,7 +90,7 @@ export class OnceTracker {
   first(key: string, at: Range, shown = key): boolean {
     const before = this.seen.get(key);
     if (before !== undefined) {
-      this.sink.error('E013', at, `${this.what} \`${shown}\` is given twice`, `the first is at ${where(before)}`);
+      this.sink.error('E013', at, `${this.what} \`${shown}\` is given twice`, `the first is at ${where(before)}`, [{ range: before, message: 'first given here' }]);
       return false;
     }
     this.seen.set(key, at);
