@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { compileFile } from '../src/compile/compile.js';
@@ -7,6 +6,7 @@ import { bindVariantWeights } from '../src/onnx/bind.js';
 import { exportOnnx } from '../src/onnx/export.js';
 import { bundlePage } from './browser/bundle.js';
 import { servePage } from './browser/serve.js';
+import { load, maxAbsDiff, stats } from './shared.js';
 
 // effnet's WGSL b0 @224, batch 1, against the engines a browser user would pick instead, in one
 // headless Chromium on one WebGPU adapter (SwiftShader on a machine without a GPU), same weights
@@ -22,19 +22,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 /** Engines must agree this closely (max |Δlogit|). */
 const TOLERANCE = 1e-3;
-
 const r3 = (x: number) => Number(x.toFixed(3));
-function stats(xs: number[]) {
-  const s = [...xs].sort((a, b) => a - b);
-  return { medianMs: r3(s[s.length >> 1]!), minMs: r3(s[0]!), maxMs: r3(s[s.length - 1]!) };
-}
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-};
-const load = () => loadavg().map((x) => Number(x.toFixed(2)));
+
 let started = performance.now();
 /** Progress on stderr (the JSON goes to stdout): what runs, seconds since the start. */
 const progress = (what: string) => process.stderr.write(`bench:browser ${((performance.now() - started) / 1000).toFixed(1)} s: ${what}\n`);

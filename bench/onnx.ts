@@ -5,7 +5,7 @@ import { compileFile } from '../src/compile/compile.js';
 import { bindVariantWeights } from '../src/onnx/bind.js';
 import { exportOnnx } from '../src/onnx/export.js';
 import { createSession, loadOrt, type Ort } from '../src/onnx/ort.js';
-import { B0_WEIGHTS, load, stats, torchvisionOnnx } from './shared.js';
+import { B0_WEIGHTS, load, maxAbsDiff, stats, torchvisionOnnx } from './shared.js';
 
 // effnet's ONNX export of b0 @224 against torchvision's own export of the same weights (the b0
 // fixture), both on onnxruntime-node's CPU provider with graph optimisation 'all', batch 1, on 1
@@ -14,12 +14,6 @@ import { B0_WEIGHTS, load, stats, torchvisionOnnx } from './shared.js';
 // without torch the entry says why it is unavailable. Goal: effnet ≤ 1.05× torchvision.
 
 const GOAL = 1.05;
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 async function timeBoth(ort: Ort, effnet: Uint8Array, torchvision: Uint8Array, threads: number, runs: number, input: Float32Array) {
   const [a, b] = await Promise.all([createSession(ort, effnet, { threads }), createSession(ort, torchvision, { threads })]);

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// What several benches share: the b0 fixture, timing statistics, the machine's load, and
+// What several benches share: the b0 fixture, timing statistics, logit distances, the machine's load, and
 // torchvision's own ONNX export of the fixture's weights (the peer the CPU benches run).
 
 export const B0_WEIGHTS = join('test', 'fixtures', 'b0', 'weights.safetensors');
@@ -17,6 +17,14 @@ export const stats = (xs: number[]) => {
   const r = (x: number) => Number(x.toFixed(3));
   return { medianMs: r(s[s.length >> 1]!), minMs: r(s[0]!), maxMs: r(s[s.length - 1]!) };
 };
+
+/** The largest |a − b| (Infinity when the lengths differ): how far two engines' logits are apart. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
 
 /** The 1, 5 and 15 minute load averages: how busy the machine was while a bench ran. */
 export const load = () => loadavg().map((x) => Number(x.toFixed(2)));
