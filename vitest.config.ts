@@ -35,7 +35,7 @@ const UNIT = [
   'width-scaling',
 ].map((name) => `test/${name}.test.ts`);
 
-const DAWN = ['b0-sizes', 'family-logits', 'fast-path', 'infer-shapes', 'search-measure', 'wgsl', 'wgsl-differential', 'wgsl-features', 'wgsl-profile', 'wgsl-sizes'].map(
+const DAWN = ['b0-sizes', 'family-logits', 'fast-path', 'infer-shapes', 'search-measure', 'wgsl', 'wgsl-differential', 'wgsl-f16', 'wgsl-features', 'wgsl-profile', 'wgsl-sizes'].map(
   (name) => `test/${name}.test.ts`,
 );
 

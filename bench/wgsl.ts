@@ -9,7 +9,8 @@ import { classifierModule, importWgslModel } from '../src/wgsl/load.js';
 
 // The generated WGSL b0 @224, batch 1, against @tensorflow/tfjs-backend-webgpu
 // running the generated tfjs inference on the same Dawn adapter (OpenGL ES on
-// llvmpipe here), runs interleaved, same weights (the b0 fixture).
+// llvmpipe here), runs interleaved, same weights (the b0 fixture); and the same
+// WGSL model with half-float weights (`weightPrecision: 'f16'`) against its float32 self.
 
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -23,6 +24,7 @@ export async function benchWgsl(runs: number) {
   const bytes = readFileSync(join('test', 'fixtures', 'b0', 'weights.safetensors'));
   const wgsl = await importWgslModel(g, 'specs/efficientnet.effnet');
   const model = await classifierModule(wgsl).createModel(device, wgsl.loadWeights(bytes));
+  const half = await classifierModule(wgsl).createModel(device, wgsl.loadWeights(bytes), { weightPrecision: 'f16' });
   const input = new Float32Array(224 * 224 * 3).map((_, i) => Math.sin(i));
 
   // tfjs-backend-webgpu finds WebGPU through navigator.gpu; the adapter must be the compatibility-level one.
@@ -37,9 +39,9 @@ export async function benchWgsl(runs: number) {
   const infer = tfjs.createInference(tfjs.loadWeights(bytes));
   const x = tfjsRuntime(tf).fromNchw(new Float32Array(3 * 224 * 224).map((_, i) => Math.sin(i)), [1, 3, 224, 224]);
 
-  const timeWgsl = async () => {
+  const timeWgsl = async (m = model) => {
     const t0 = performance.now();
-    await model.run(input, 1);
+    await m.run(input, 1);
     return performance.now() - t0;
   };
   const timeTfjs = async () => {
@@ -51,15 +53,19 @@ export async function benchWgsl(runs: number) {
   };
   // Warm-up: pipelines compile on first use on both sides.
   await timeWgsl();
+  await timeWgsl(half);
   await timeTfjs();
   const a: number[] = [];
   const b: number[] = [];
+  const h: number[] = [];
   for (let i = 0; i < runs; i++) {
     a.push(await timeWgsl());
+    h.push(await timeWgsl(half));
     b.push(await timeTfjs());
   }
   const w = stats(a);
   const t = stats(b);
+  const w16 = stats(h);
   // Where the WGSL model's time goes: profile() per dispatch, summed by layer kind, slowest first.
   const profile = await model.profile();
   const byKind = new Map<string, { ms: number; dispatches: number }>();
@@ -79,9 +85,11 @@ export async function benchWgsl(runs: number) {
     intermediateBytes: model.arenaBytes,
     intermediateBytesOneBufferPerTensor: model.tensorBytes,
     weightBytes: model.weightBytes,
+    f16Weights: { wgsl: w16, ratioToF32: Number((w16.medianMs / w.medianMs).toFixed(3)), weightBytes: half.weightBytes },
     profile: { timing: profile[0]?.timing, byKind: profileByKind },
   };
   model.dispose();
+  half.dispose();
   infer.dispose();
   x.dispose();
   device.destroy();

@@ -204,7 +204,7 @@ describe('feature maps on Dawn agree with tfjs', () => {
   it('the generated module exports createFeatureModel, type-checks under strict, and runs at its resolution and at another size', async () => {
     const source = await emitWgsl(CLASSIFIER, { spec: 'featnet.effnet', runtimeModule: '../../src/runtime/wgsl.js', networkModule: './featnet_v.network.js' }, FEATURES);
     expect(source.replace(/\s+/g, ' ')).toContain(
-      'export async function createFeatureModel( device: GPUDevice, weights: Weights, size: InputSize = { height: metadata.resolution, width: metadata.resolution }, ): Promise<WgslFeatureModel>',
+      'export async function createFeatureModel( device: GPUDevice, weights: Weights, options: WgslLoadOptions = {}, ): Promise<WgslFeatureModel>',
     );
     expect(source).toContain('`features.1` `[batch, 12, 12, 8]`, `features.2` `[batch, 12, 12, 8]`, `features.4` `[batch, 3, 3, 24]`');
     expect(source).not.toContain('createModel(');

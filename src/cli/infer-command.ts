@@ -10,7 +10,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { tfjsRuntime, type Inference, type Tf } from '../runtime/tfjs.js';
 import type { VariantGraph } from '../graph/graph.js';
 import { importTfjsModel } from '../tfjs/load.js';
-import { WgslLimitError, type WgslFeatureModel, type WgslModel } from '../runtime/wgsl.js';
+import { WgslLimitError, type WeightPrecision, type WgslFeatureModel, type WgslModel } from '../runtime/wgsl.js';
 import { dawnDevice, DawnError, type DawnBackend } from '../wgsl/dawn.js';
 import { importWgslModel } from '../wgsl/load.js';
 import { bindVariantWeights } from '../onnx/bind.js';
@@ -39,6 +39,8 @@ export const ONNX_BACKENDS = ['cpu'] as const;
 type Backend = (typeof TFJS_BACKENDS)[number];
 const DEFAULT_BACKEND = { tfjs: 'wasm', wgsl: 'opengles', onnx: 'cpu' } as const;
 const BACKENDS: Record<(typeof INFER_TARGETS)[number], readonly string[]> = { tfjs: TFJS_BACKENDS, wgsl: WGSL_BACKENDS, onnx: ONNX_BACKENDS };
+/** How the wgsl target stores weights on the device (src/runtime/wgsl.ts). */
+export const WEIGHT_PRECISIONS = ['f32', 'f16'] as const;
 
 interface InferFlags {
   variant: string;
@@ -50,6 +52,7 @@ interface InferFlags {
   image?: string;
   out?: string;
   backend?: string;
+  weightsPrecision?: WeightPrecision;
   bench?: string;
   maxWeightsMib?: string;
   allowNonfinite?: boolean;
@@ -102,6 +105,7 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
     .option('--image <file>', 'a PNG or JPEG instead of --input: resized, cropped and normalised as the spec\'s `preprocess` says; prints the top-5 classes with names')
     .option('--out <file>', 'where the raw float32 logits [N, classes] (a feature network: its NCHW maps, one after another) go, - for stdout (required unless --bench)')
     .addOption(new Option('--backend <backend>', 'tfjs: wasm (default), cpu or tensorflow; wgsl: Dawn\'s opengles (default) or vulkan; onnx: cpu (ONNX Runtime\'s CPU provider)').choices([...new Set([...TFJS_BACKENDS, ...WGSL_BACKENDS, ...ONNX_BACKENDS])]))
+    .addOption(new Option('--weights-precision <precision>', 'wgsl: weights on the device as float32 (default) or half floats (f16: half the memory, arithmetic still float32)').choices([...WEIGHT_PRECISIONS]))
     .option('--bench <runs>', 'time this many runs after a warm-up; print latency JSON')
     .option('--max-weights-mib <n>', `refuse a weights file larger than this (default ${DEFAULT_MAX_WEIGHTS_MIB})`)
     .option('--allow-nonfinite', 'load weights holding NaN, ±Infinity or negative BatchNorm running variances')
@@ -137,6 +141,7 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
       const backend = flags.backend ?? DEFAULT_BACKEND[flags.target];
       const allowed = BACKENDS[flags.target];
       if (!allowed.includes(backend)) throw new UsageError(`--target ${flags.target} runs on --backend ${allowed.join(', ')}, not ${backend}`);
+      if (flags.weightsPrecision !== undefined && flags.target !== 'wgsl') throw new UsageError(`--weights-precision is for --target wgsl, not ${flags.target}`);
       let weightBytes: Uint8Array;
       try {
         weightBytes = readWeights(io.cwd, flags.weights, maxWeights);
@@ -149,7 +154,7 @@ export function registerInfer(program: Command, ctx: CommandContext): Command {
         flags.target === 'tfjs'
           ? await tfjsRunner(g, c.file, backend as Backend, input, shape)
           : flags.target === 'wgsl'
-            ? await wgslRunner(g, c.file, backend as DawnBackend, input, shape)
+            ? await wgslRunner(g, c.file, backend as DawnBackend, input, shape, flags.weightsPrecision ?? 'f32')
             : await onnxRunner(g, input, shape);
       try {
         await runner.load(weightBytes, flags.layout, flags.allowNonfinite === true);
@@ -296,7 +301,7 @@ const concat = (parts: Float32Array[]): Float32Array => {
   return out;
 };
 
-async function wgslRunner(g: VariantGraph, spec: string, backend: DawnBackend, input: Float32Array, shape: NCHW): Promise<Runner> {
+async function wgslRunner(g: VariantGraph, spec: string, backend: DawnBackend, input: Float32Array, shape: NCHW, precision: WeightPrecision): Promise<Runner> {
   let dawn;
   try {
     dawn = await dawnDevice(backend);
@@ -308,11 +313,11 @@ async function wgslRunner(g: VariantGraph, spec: string, backend: DawnBackend, i
   const x = nchwToNhwc(input, shape);
   let model: WgslModel | WgslFeatureModel | undefined;
   return {
-    device: `Dawn ${backend}: ${dawn.label}`,
+    device: `Dawn ${backend}: ${dawn.label}${precision === 'f16' ? ', f16 weights' : ''}`,
     async load(bytes, layout, allowNonfinite) {
       const weights = allowNonfinite ? bindAllowingNonfinite(module.network, module.metadata, bytes, layout) : module.loadWeights(bytes, layout);
-      const size = { height: shape[2], width: shape[3] };
-      model = 'createModel' in module ? await module.createModel(dawn.device, weights, size) : await module.createFeatureModel(dawn.device, weights, size);
+      const options = { height: shape[2], width: shape[3], weightPrecision: precision };
+      model = 'createModel' in module ? await module.createModel(dawn.device, weights, options) : await module.createFeatureModel(dawn.device, weights, options);
     },
     async run() {
       const y = await model!.run(x, shape[0]);

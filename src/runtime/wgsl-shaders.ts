@@ -2,7 +2,7 @@ import type { Activation } from './spec.js';
 import { CONV2D } from './kernels/conv2d.js';
 import { DEPTHWISE } from './kernels/depthwise.js';
 import { POINTWISE } from './kernels/pointwise.js';
-import { PRELUDE, SCALAR, VECTOR } from './kernels/prelude.js';
+import { prelude, SCALAR, VECTOR, type WeightStorage } from './kernels/prelude.js';
 import { DENSE, POOL, SE } from './kernels/reduce.js';
 import { SCALE } from './kernels/scale.js';
 import type { Step, StepKind } from './wgsl-plan.js';
@@ -36,20 +36,20 @@ function fill(text: string, values: Record<string, string | number | boolean>, w
   });
 }
 
-/** The complete WGSL of one step. */
-export function stepShader(s: Step): string {
+/** The complete WGSL of one step, reading weights stored as `weights` (float32 by default). */
+export function stepShader(s: Step, weights: WeightStorage = 'f32'): string {
   const what = `${s.kind} shader for \`${s.layer}\``;
   const values = { ...s.consts, ACT: ACTIVATION_WGSL[s.act], GATE: ACTIVATION_WGSL[s.gate ?? 'identity'], WG_X: s.workgroups[0] };
-  const parts = [PRELUDE, ...(VECTOR_KERNELS.has(s.kind) ? [s.vec4 ? VECTOR : SCALAR] : []), KERNELS[s.kind]];
+  const parts = [prelude(weights), ...(VECTOR_KERNELS.has(s.kind) ? [s.vec4 ? VECTOR : SCALAR] : []), KERNELS[s.kind]];
   return fill(parts.join('\n'), values, what);
 }
 
 /** Distinct shaders, and the one each step runs. */
-export function programShaders(steps: readonly Step[]): { shaders: string[]; stepShaders: number[] } {
+export function programShaders(steps: readonly Step[], weights: WeightStorage = 'f32'): { shaders: string[]; stepShaders: number[] } {
   const index = new Map<string, number>();
   const shaders: string[] = [];
   const stepShaders = steps.map((s) => {
-    const code = stepShader(s);
+    const code = stepShader(s, weights);
     let i = index.get(code);
     if (i === undefined) {
       i = shaders.length;

@@ -1,6 +1,7 @@
 /// <reference types="@webgpu/types" />
 import { bindCheckpoint, type Layout, type Weights } from './checkpoint.js';
 import { foldedConv, slot, transpose } from './fold.js';
+import { HALF_MAX, toHalf } from './half.js';
 import { parseCheckpoint } from './pth.js';
 import { InputSizeError, layerSpecs, type ModelMetadata, type Network } from './spec.js';
 import { profileDispatches, type DispatchTime } from './wgsl-profile.js';
@@ -21,11 +22,22 @@ export { InputSizeError } from './spec.js';
 export type { DispatchTime } from './wgsl-profile.js';
 export type { InputSize, PlanOptions, PlanOutput, WgslPlan } from './wgsl-plan.js';
 
-/** How to build a model: the input size (both or neither; default the variant's resolution, square), and the planner's limits (tests only). */
-export interface WgslModelOptions extends PlanOptions {
+/**
+ * How weights live on the device: float32, or IEEE half floats (round to nearest even), two per u32 and
+ * unpacked to f32 as the kernels read them, so arithmetic and activations stay float32 and any adapter runs
+ * them (no `shader-f16` needed). Half the weight memory and bandwidth; b0's logits move by 4.9e-3 of their largest magnitude.
+ */
+export type WeightPrecision = 'f32' | 'f16';
+
+/** What a generated module's `createModel` takes: the input size (both or neither; default the variant's resolution, square) and how weights are stored (default 'f32'). */
+export interface WgslLoadOptions {
   height?: number;
   width?: number;
+  weightPrecision?: WeightPrecision;
 }
+
+/** WgslLoadOptions and the planner's limits (tests only). */
+export interface WgslModelOptions extends WgslLoadOptions, PlanOptions {}
 
 /** What classifier and feature models share. */
 export interface WgslModelBase {
@@ -44,7 +56,9 @@ export interface WgslModelBase {
   readonly arenaBytes: number;
   /** What one buffer per intermediate tensor would take. */
   readonly tensorBytes: number;
+  /** Bytes of weights on the device: 4 per weight, 2 with `weightPrecision` 'f16'. */
   readonly weightBytes: number;
+  readonly weightPrecision: WeightPrecision;
 }
 
 /** A classifier. */
@@ -95,15 +109,34 @@ function packLayer(p: Packing, weights: Weights, into: Float32Array): void {
   }
 }
 
-function checkLimits(device: GPUDevice, plan: WgslPlan, who: string): void {
+/**
+ * Each chunk's weights as the device holds them. Half floats: a folded weight beyond ±65504 (BatchNorm
+ * folding can make one) is a WgslLimitError naming its layer rather than a silent Infinity or clamp.
+ */
+function packChunks(plan: WgslPlan, weights: Weights, precision: WeightPrecision, who: string): (Float32Array | Uint16Array)[] {
+  const floats = plan.chunks.map((n) => new Float32Array(n));
+  for (const p of plan.packing) packLayer(p, weights, floats[p.chunk]!);
+  if (precision === 'f32') return floats;
+  return floats.map((data, chunk) => {
+    const half = new Uint16Array(data.length);
+    const at = toHalf(data, half);
+    if (at >= 0) {
+      const layer = plan.packing.filter((p) => p.chunk === chunk && p.weights <= at).reduce((a, p) => (p.weights > a.weights ? p : a));
+      throw new WgslLimitError(`${who}: layer \`${layer.layer.spec.name}\` has a folded weight of ${data[at]!.toPrecision(6)}, beyond half precision's ±${HALF_MAX}; load it with f32 weights`);
+    }
+    return half;
+  });
+}
+
+function checkLimits(device: GPUDevice, plan: WgslPlan, weightSize: number, who: string): void {
   const limit = device.limits.maxStorageBufferBindingSize;
   const arena = plan.arenaFloats * 4;
   const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
   if (arena > limit || arena > device.limits.maxBufferSize)
     throw new WgslLimitError(`${who} needs a ${mib(arena)} activation arena, but this device's maxStorageBufferBindingSize is ${mib(limit)} (maxBufferSize ${mib(device.limits.maxBufferSize)})`);
   for (const chunk of plan.chunks)
-    if (chunk * 4 > limit || chunk * 4 > device.limits.maxBufferSize)
-      throw new WgslLimitError(`${who} packs ${mib(chunk * 4)} of weights per binding, but this device's maxStorageBufferBindingSize is ${mib(limit)} (maxBufferSize ${mib(device.limits.maxBufferSize)})`);
+    if (chunk * weightSize > limit || chunk * weightSize > device.limits.maxBufferSize)
+      throw new WgslLimitError(`${who} packs ${mib(chunk * weightSize)} of weights per binding, but this device's maxStorageBufferBindingSize is ${mib(limit)} (maxBufferSize ${mib(device.limits.maxBufferSize)})`);
   const maxX = device.limits.maxComputeWorkgroupsPerDimension;
   for (const s of plan.steps)
     if (s.workgroups[0] > maxX || s.workgroups[1] > maxX)
@@ -118,7 +151,7 @@ export function loadWgslWeights(network: Network, meta: ModelMetadata, bytes: Ui
 
 /** The plan at the size asked: a size the network cannot take is an InputSizeError naming the model and the layer. */
 function planAt(network: Network, meta: ModelMetadata, options: WgslModelOptions, who: string): WgslPlan {
-  const { height, width, ...limits } = options;
+  const { height, width, weightPrecision: _, ...limits } = options;
   if ((height === undefined) !== (width === undefined)) throw new InputSizeError(`${who}: give both height and width, or neither (${meta.resolution}×${meta.resolution})`);
   const size = { height: height ?? meta.resolution, width: width ?? meta.resolution };
   try {
@@ -142,8 +175,11 @@ async function createRunner(device: GPUDevice, network: Network, meta: ModelMeta
   const named = stated.map((f) => `${f.name} (${f.channels} channels)`);
   if (planned.join() !== named.join())
     throw new Error(`${who}: the metadata names the features [${named.join(', ')}] but the network hands out [${planned.join(', ')}]; regenerate it with this effnet version`);
-  checkLimits(device, plan, who);
-  const program = programShaders(plan.steps);
+  const precision = options.weightPrecision ?? 'f32';
+  if (precision !== 'f32' && precision !== 'f16') throw new Error(`${who}: weightPrecision is 'f32' or 'f16', not ${JSON.stringify(precision)}`);
+  const weightSize = precision === 'f16' ? 2 : 4;
+  checkLimits(device, plan, weightSize, who);
+  const program = programShaders(plan.steps, precision);
 
   const buffers: GPUBuffer[] = [];
   const buffer = (size: number, usage: number, label: string) => {
@@ -152,8 +188,7 @@ async function createRunner(device: GPUDevice, network: Network, meta: ModelMeta
     return b;
   };
   const arena = buffer(plan.arenaFloats * 4, STORAGE | COPY_SRC | COPY_DST, `${who} arena`);
-  const chunkData = plan.chunks.map((floats) => new Float32Array(floats));
-  for (const p of plan.packing) packLayer(p, weights, chunkData[p.chunk]!);
+  const chunkData = packChunks(plan, weights, precision, who);
   const chunks = chunkData.map((data, i) => {
     const b = buffer(data.byteLength, STORAGE | COPY_DST, `${who} weights ${i}`);
     device.queue.writeBuffer(b, 0, data);
@@ -190,7 +225,8 @@ async function createRunner(device: GPUDevice, network: Network, meta: ModelMeta
     inputShape: [plan.input.height, plan.input.width, plan.input.channels],
     arenaBytes: plan.arenaFloats * 4,
     tensorBytes: plan.tensorFloats * 4,
-    weightBytes: plan.chunks.reduce((a, c) => a + c * 4, 0),
+    weightBytes: plan.chunks.reduce((a, c) => a + c * weightSize, 0),
+    weightPrecision: precision,
     profile() {
       return profileDispatches(
         device,

@@ -36,7 +36,7 @@ export async function emitWgsl(g: VariantGraph, options: WgslOptions, network: N
     namedImports: [
       { name: features ? 'createWgslFeatureModel' : 'createWgslModel' },
       { name: 'loadWgslWeights' },
-      ...['InputSize', 'Layout', 'Weights', features ? 'WgslFeatureModel' : 'WgslModel'].map((name) => ({ name, isTypeOnly: true })),
+      ...['Layout', 'Weights', 'WgslLoadOptions', features ? 'WgslFeatureModel' : 'WgslModel'].map((name) => ({ name, isTypeOnly: true })),
     ],
   });
   importNetwork(file, options.networkModule);
@@ -52,20 +52,21 @@ export async function emitWgsl(g: VariantGraph, options: WgslOptions, network: N
     isAsync: true,
     name: features ? 'createFeatureModel' : 'createModel',
     docs: [
-      `Plans the dispatches for \`size\` (the variant's resolution by default; any size the network can take, an InputSizeError otherwise), ` +
+      `Plans the dispatches for \`options.height\` × \`options.width\` (the variant's resolution by default; any size the network can take, an InputSizeError otherwise), ` +
         `makes their WGSL and creates every pipeline (once per device and shader) and buffer on \`device\` (request it with the adapter's limits). ` +
         `\`run(input, batch)\` takes NHWC float32 \`[batch, height, width, ${g.input[0]}]\` and resolves to ${outputs}; one command encoder per run. ` +
         `At ${r}×${r}: ${plan.steps.length} dispatches per image, an activation arena of ${mib(plan.arenaFloats)} (one buffer per tensor would take ${mib(plan.tensorFloats)}), ` +
-        `weights ${mib(plan.chunks.reduce((a, c) => a + c, 0))} in ${plan.chunks.length} buffer${plan.chunks.length === 1 ? '' : 's'}. ` +
+        `weights ${mib(plan.chunks.reduce((a, c) => a + c, 0))} in ${plan.chunks.length} buffer${plan.chunks.length === 1 ? '' : 's'} ` +
+        `(half that with \`options.weightPrecision: 'f16'\`: half floats, unpacked as read, arithmetic still float32). ` +
         `A device whose limits the model exceeds gets a WgslLimitError naming the limit.`,
     ],
     parameters: [
       { name: 'device', type: 'GPUDevice' },
       { name: 'weights', type: 'Weights' },
-      { name: 'size', type: 'InputSize', initializer: '{ height: metadata.resolution, width: metadata.resolution }' },
+      { name: 'options', type: 'WgslLoadOptions', initializer: '{}' },
     ],
     returnType: features ? 'Promise<WgslFeatureModel>' : 'Promise<WgslModel>',
-    statements: `return ${features ? 'createWgslFeatureModel' : 'createWgslModel'}(device, network, metadata, weights, size);`,
+    statements: `return ${features ? 'createWgslFeatureModel' : 'createWgslModel'}(device, network, metadata, weights, options);`,
   });
   addLoadWeights(file, 'loadWgslWeights(network, metadata, bytes, layout)');
   addImageExports(file, g, runtime, true);

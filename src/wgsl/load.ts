@@ -2,7 +2,7 @@ import { emitNetwork } from '../emit/network.js';
 import { dataUrl } from '../emit/typescript.js';
 import type { VariantGraph } from '../graph/graph.js';
 import type { Layout, Weights } from '../runtime/checkpoint.js';
-import type { InputSize, ModelMetadata, WgslFeatureModel, WgslModel } from '../runtime/wgsl.js';
+import type { ModelMetadata, WgslFeatureModel, WgslLoadOptions, WgslModel } from '../runtime/wgsl.js';
 import type { Network } from '../runtime/spec.js';
 import { emitWgsl } from './emit.js';
 
@@ -17,7 +17,7 @@ interface WgslModuleCommon {
 
 /** What a generated `model.wgsl.ts` exports: `createModel` for a classifier, `createFeatureModel` for a feature network. */
 export type WgslModelModule = WgslModuleCommon &
-  ({ createModel(device: GPUDevice, weights: Weights, size?: InputSize): Promise<WgslModel> } | { createFeatureModel(device: GPUDevice, weights: Weights, size?: InputSize): Promise<WgslFeatureModel> });
+  ({ createModel(device: GPUDevice, weights: Weights, options?: WgslLoadOptions): Promise<WgslModel> } | { createFeatureModel(device: GPUDevice, weights: Weights, options?: WgslLoadOptions): Promise<WgslFeatureModel> });
 
 /** The generated module with its network module's `network` (the same module instance it imports). */
 export type LoadedWgslModelModule = WgslModelModule & { network: Network };

@@ -4,9 +4,9 @@
 import {
   createWgslFeatureModel,
   loadWgslWeights,
-  type InputSize,
   type Layout,
   type Weights,
+  type WgslLoadOptions,
   type WgslFeatureModel,
 } from 'effnet/runtime/wgsl';
 import { metadata, network } from './network.js';
@@ -14,13 +14,13 @@ import { modelPreprocess, type PreprocessOptions, type RgbImage } from 'effnet/r
 
 export { metadata } from './network.js';
 
-/** Plans the dispatches for `size` (the variant's resolution by default; any size the network can take, an InputSizeError otherwise), makes their WGSL and creates every pipeline (once per device and shader) and buffer on `device` (request it with the adapter's limits). `run(input, batch)` takes NHWC float32 `[batch, height, width, 3]` and resolves to one NHWC float32 map per feature, in order (at 224×224): `features.1` `[batch, 112, 112, 16]`, `features.2` `[batch, 56, 56, 24]`, `features.3` `[batch, 28, 28, 40]`, `features.5` `[batch, 14, 14, 112]`, `features.7` `[batch, 7, 7, 320]`; one command encoder per run. At 224×224: 80 dispatches per image, an activation arena of 6.51 MiB (one buffer per tensor would take 26.11 MiB), weights 13.64 MiB in 1 buffer. A device whose limits the model exceeds gets a WgslLimitError naming the limit. */
+/** Plans the dispatches for `options.height` × `options.width` (the variant's resolution by default; any size the network can take, an InputSizeError otherwise), makes their WGSL and creates every pipeline (once per device and shader) and buffer on `device` (request it with the adapter's limits). `run(input, batch)` takes NHWC float32 `[batch, height, width, 3]` and resolves to one NHWC float32 map per feature, in order (at 224×224): `features.1` `[batch, 112, 112, 16]`, `features.2` `[batch, 56, 56, 24]`, `features.3` `[batch, 28, 28, 40]`, `features.5` `[batch, 14, 14, 112]`, `features.7` `[batch, 7, 7, 320]`; one command encoder per run. At 224×224: 80 dispatches per image, an activation arena of 6.51 MiB (one buffer per tensor would take 26.11 MiB), weights 13.64 MiB in 1 buffer (half that with `options.weightPrecision: 'f16'`: half floats, unpacked as read, arithmetic still float32). A device whose limits the model exceeds gets a WgslLimitError naming the limit. */
 export async function createFeatureModel(
   device: GPUDevice,
   weights: Weights,
-  size: InputSize = { height: metadata.resolution, width: metadata.resolution },
+  options: WgslLoadOptions = {},
 ): Promise<WgslFeatureModel> {
-  return createWgslFeatureModel(device, network, metadata, weights, size);
+  return createWgslFeatureModel(device, network, metadata, weights, options);
 }
 
 /** Binds a safetensors or torch.save (.pth, read without running its pickle) checkpoint (torchvision or timm names); a missing, extra or mis-shaped tensor throws a WeightsError naming it. */

@@ -4,9 +4,9 @@
 import {
   createWgslModel,
   loadWgslWeights,
-  type InputSize,
   type Layout,
   type Weights,
+  type WgslLoadOptions,
   type WgslModel,
 } from 'effnet/runtime/wgsl';
 import { metadata, network } from './network.js';
@@ -21,13 +21,13 @@ import { IMAGENET_CLASSES } from 'effnet/runtime/labels';
 
 export { metadata } from './network.js';
 
-/** Plans the dispatches for `size` (the variant's resolution by default; any size the network can take, an InputSizeError otherwise), makes their WGSL and creates every pipeline (once per device and shader) and buffer on `device` (request it with the adapter's limits). `run(input, batch)` takes NHWC float32 `[batch, height, width, 3]` and resolves to logits `[batch, 1000]`; one command encoder per run. At 480×480: 341 dispatches per image, an activation arena of 21.09 MiB (one buffer per tensor would take 605.74 MiB), weights 451.12 MiB in 4 buffers. A device whose limits the model exceeds gets a WgslLimitError naming the limit. */
+/** Plans the dispatches for `options.height` × `options.width` (the variant's resolution by default; any size the network can take, an InputSizeError otherwise), makes their WGSL and creates every pipeline (once per device and shader) and buffer on `device` (request it with the adapter's limits). `run(input, batch)` takes NHWC float32 `[batch, height, width, 3]` and resolves to logits `[batch, 1000]`; one command encoder per run. At 480×480: 341 dispatches per image, an activation arena of 21.09 MiB (one buffer per tensor would take 605.74 MiB), weights 451.12 MiB in 4 buffers (half that with `options.weightPrecision: 'f16'`: half floats, unpacked as read, arithmetic still float32). A device whose limits the model exceeds gets a WgslLimitError naming the limit. */
 export async function createModel(
   device: GPUDevice,
   weights: Weights,
-  size: InputSize = { height: metadata.resolution, width: metadata.resolution },
+  options: WgslLoadOptions = {},
 ): Promise<WgslModel> {
-  return createWgslModel(device, network, metadata, weights, size);
+  return createWgslModel(device, network, metadata, weights, options);
 }
 
 /** Binds a safetensors or torch.save (.pth, read without running its pickle) checkpoint (torchvision or timm names); a missing, extra or mis-shaped tensor throws a WeightsError naming it. */

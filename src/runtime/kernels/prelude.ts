@@ -14,13 +14,46 @@ import { TILES } from '../wgsl-tiles.js';
 
 const WG = `${TILES.workgroup}u`;
 
+/** How the weight chunks hold weights: float32, or IEEE half floats two per u32 (arithmetic is f32 either way). */
+export type WeightStorage = 'f32' | 'f16';
+
+const F32_WEIGHTS = `@group(0) @binding(1) var<storage, read> weights: array<f32>;
+@group(0) @binding(2) var<uniform> P: Params;
+
+fn wt(i: u32) -> f32 {
+  return weights[i];
+}
+fn wt4(i: u32) -> vec4<f32> {
+  return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+}`;
+
+// Weight i is half (i & 1) of word i >> 1 (unpack2x16float's .x is the low half). Offsets stay in
+// weights, so the plan is the same for both. wt4 is called at odd i too: then its four span three words.
+const F16_WEIGHTS = `@group(0) @binding(1) var<storage, read> weights: array<u32>;
+@group(0) @binding(2) var<uniform> P: Params;
+
+fn wt(i: u32) -> f32 {
+  let pair = unpack2x16float(weights[i >> 1u]);
+  return select(pair.x, pair.y, (i & 1u) == 1u);
+}
+fn wt4(i: u32) -> vec4<f32> {
+  let w = i >> 1u;
+  let a = unpack2x16float(weights[w]);
+  let b = unpack2x16float(weights[w + 1u]);
+  if ((i & 1u) == 0u) {
+    return vec4<f32>(a, b);
+  }
+  return vec4<f32>(a.y, b, unpack2x16float(weights[w + 2u]).x);
+}`;
+
 /**
  * Bindings, `Params` (where this dispatch's tensors start, in floats: in the arena and in the bound
  * weight chunk), `wt(i)` and `wt4(i)` (the weight at i, and the four from i), the activation {{ACT}}
  * (an expression in x: f32), `erf_` for gelu (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7: WGSL
  * has none), and the invocation index across a 2-D grid of workgroups, {{WG_X}} per row.
  */
-export const PRELUDE = `struct Params {
+export function prelude(weights: WeightStorage): string {
+  return `struct Params {
   input: u32,
   output: u32,
   residual: u32,
@@ -30,15 +63,7 @@ export const PRELUDE = `struct Params {
 }
 
 @group(0) @binding(0) var<storage, read_write> arena: array<f32>;
-@group(0) @binding(1) var<storage, read> weights: array<f32>;
-@group(0) @binding(2) var<uniform> P: Params;
-
-fn wt(i: u32) -> f32 {
-  return weights[i];
-}
-fn wt4(i: u32) -> vec4<f32> {
-  return vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
-}
+${weights === 'f16' ? F16_WEIGHTS : F32_WEIGHTS}
 
 fn erf_(v: f32) -> f32 {
   let t = 1.0 / (1.0 + 0.3275911 * abs(v));
@@ -54,6 +79,10 @@ fn invocation(wid: vec3u, lid: u32) -> u32 {
   return (wid.x + wid.y * {{WG_X}}u) * ${WG} + lid;
 }
 `;
+}
+
+/** The prelude of float32 weights. */
+export const PRELUDE = prelude('f32');
 
 /** V consecutive output channels per invocation (conv2d, depthwise), as one vector. */
 export const VECTOR = `const V = ${TILES.vector}u;
