@@ -37,7 +37,8 @@ const RUNTIME_DIR = fileURLToPath(new URL('../runtime/', import.meta.url));
  */
 const VENDOR = new Map([['fflate', 'fflate/browser']]);
 const BARE_IMPORT = /(\bfrom\s*)(['"])([^'"./][^'"]*)\2/g;
-const pointToVendor = (js: string): string => js.replace(BARE_IMPORT, (all, from: string, q: string, name: string) => (VENDOR.has(name) ? `${from}${q}../vendor/${name}.js${q}` : all));
+/** `up`: the path back to the site root from the module's folder (`../` from /runtime/, `../../` from /runtime/kernels/). */
+const pointToVendor = (js: string, up: string): string => js.replace(BARE_IMPORT, (all, from: string, q: string, name: string) => (VENDOR.has(name) ? `${from}${q}${up}vendor/${name}.js${q}` : all));
 function vendorFile(name: string): Uint8Array | undefined {
   const specifier = VENDOR.get(name);
   if (specifier === undefined) return undefined;
@@ -271,11 +272,11 @@ export async function serveDemo(g: VariantGraph, o: DemoOptions, port?: number):
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(405, 'method not allowed\n');
     const path = (req.url ?? '/').split('?')[0]!;
     let file = files.get(path);
-    // The runtime's own modules, as built: wgsl.js and what it imports.
-    const m = /^\/runtime\/([\w-]+\.js)$/.exec(path);
+    // The runtime's own modules, as built: wgsl.js and what it imports (kernels/ one folder down; names without dots, so no way out).
+    const m = /^\/runtime\/((?:[\w-]+\/)?)([\w-]+\.js)$/.exec(path);
     if (!file && m) {
       try {
-        file = { type: 'text/javascript', body: pointToVendor(readFileSync(join(RUNTIME_DIR, m[1]!), 'utf8')) };
+        file = { type: 'text/javascript', body: pointToVendor(readFileSync(join(RUNTIME_DIR, m[1]!, m[2]!), 'utf8'), m[1] ? '../../' : '../') };
       } catch {
         file = undefined;
       }
