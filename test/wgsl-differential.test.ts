@@ -10,7 +10,8 @@ import { DiagnosticSink } from '../src/diagnostics/diagnostic.js';
 import { modelNetwork, modelSpec } from '../src/graph/model-spec.js';
 import { checkTargets } from '../src/graph/targets.js';
 import { tfjsRuntime } from '../src/runtime/tfjs.js';
-import { CHUNK_BYTES, planWgsl } from '../src/runtime/wgsl-plan.js';
+import { CHUNK_BYTES, planWgsl, type Step } from '../src/runtime/wgsl-plan.js';
+import { TILES } from '../src/runtime/wgsl-tiles.js';
 import { dawnDevice } from '../src/wgsl/dawn.js';
 import { emitWgsl } from '../src/wgsl/emit.js';
 import { randomSpec, type RandomSpec } from './support/random-spec.js';
@@ -79,6 +80,53 @@ describe('WGSL and tfjs agree (regressions)', () => {
   });
 });
 
+/**
+ * Shapes at the edges of the kernels' register tiles (src/runtime/wgsl-tiles.ts): each case names
+ * what its plan must contain, so a change of tile sizes that stops reaching an edge fails here.
+ */
+const TILE_EDGES: { name: string; text: string; reaches: (s: Step) => boolean }[] = [
+  {
+    name: '1×1 convolutions over 7×7 pixels (tiles of 7), N a multiple of 4 but not of a tile, and N not a multiple of 4',
+    text: spec('  round channels divisor 1 min 1\n  stem conv k3 s2 c8\n  stage mbconv e4 k3 s2 c20 n2\n  head conv k1 c18', 'variant v { width 1.0 depth 1.0 resolution 28 }'),
+    reaches: (s) => s.kind === 'pointwise' && s.consts.M === 49 && s.consts.RM === 7 && (s.consts.N as number) % 4 !== 0,
+  },
+  {
+    name: '1×1 convolutions over fewer pixels than a tile, with an SE gate and a residual',
+    text: spec('  round channels divisor 1 min 1\n  stem conv k3 s2 c8\n  stage mbconv e4 k3 s2 c12 n2 se 0.25\n  head conv k1 c24', 'variant v { width 1.0 depth 1.0 resolution 8 }'),
+    reaches: (s) => s.kind === 'pointwise' && (s.consts.M as number) < TILES.pointwise.pixels && s.consts.HAS_GATE === true && s.consts.HAS_RESIDUAL === true,
+  },
+  {
+    name: 'k×k convolutions: 6 output channels (one per invocation), 12 (a channel group past the last), pixel tiles that wrap rows, a residual',
+    text: spec('  round channels divisor 1 min 1\n  stem conv k3 s2 c6\n  stage fused_mbconv e1 k3 s1 c12 n1\n  stage fused_mbconv e1 k3 s1 c12 n2\n  head none', 'variant v { width 1.0 depth 1.0 resolution 30 }'),
+    reaches: (s) => s.kind === 'conv2d' && s.consts.HAS_RESIDUAL === true && (s.consts.COUT as number) % (TILES.vector * TILES.conv2d.vectors) !== 0 && ((s.consts.HO as number) * (s.consts.WO as number)) % TILES.conv2d.pixels !== 0,
+  },
+  {
+    name: 'depthwise convolutions: rows not a multiple of the tile, stride 2 with k5, dilation 2, 6 channels (one per invocation)',
+    text: spec('  round channels divisor 1 min 1\n  stem conv k3 s2 c6\n  stage mbconv e1 k5 s2 c6 n1\n  stage mbconv e4 k3 s1 c8 n1 dilation 2\n  head conv k1 c16', 'variant v { width 1.0 depth 1.0 resolution 26 }'),
+    reaches: (s) => s.kind === 'depthwise' && (s.consts.WO as number) % TILES.depthwise.pixels !== 0,
+  },
+];
+
+describe('WGSL and tfjs agree at the edges of the register tiles', () => {
+  it('the cases reach every kernel variant they are about', () => {
+    const steps = TILE_EDGES.flatMap((c) => planWgsl(modelNetwork(modelSpec(graphOfText(c.text))), graphOfText(c.text).resolution).steps);
+    for (const c of TILE_EDGES) expect(planWgsl(modelNetwork(modelSpec(graphOfText(c.text))), graphOfText(c.text).resolution).steps.some(c.reaches), c.name).toBe(true);
+    const has = (f: (s: Step) => boolean) => steps.some(f);
+    expect(has((s) => s.kind === 'conv2d' && !s.vec4)).toBe(true);
+    expect(has((s) => s.kind === 'depthwise' && !s.vec4)).toBe(true);
+    expect(has((s) => s.kind === 'depthwise' && s.consts.STRIDE === 2 && s.consts.K === 5)).toBe(true);
+    expect(has((s) => s.kind === 'depthwise' && s.consts.DIL === 2)).toBe(true);
+    expect(has((s) => s.kind === 'pointwise' && (s.consts.N as number) % TILES.pointwise.channels !== 0 && (s.consts.N as number) % 4 === 0)).toBe(true);
+  });
+
+  for (const c of TILE_EDGES) {
+    it(c.name, async () => {
+      const out = await runBoth(dawn.device, graphOfText(c.text), 7);
+      expect(out.error).toBeLessThan(TOLERANCE);
+    });
+  }
+});
+
 describe('Dawn', () => {
   it('a device outlives a garbage collection of the instance its caller dropped (was: the process aborted, "std::system_error")', async () => {
     const { device } = await dawnDevice('opengles');
@@ -118,7 +166,7 @@ describe('the plan and check (no device)', () => {
   });
 
   it('a layer beyond the 65,535 × 65,535 workgroups WebGPU guarantees: E045 at its stage at check time', () => {
-    const text = spec('  stem conv k3 s2 c8\n  stage conv k3 s1 c64 n1\n  head none', 'variant v { resolution 300000 }');
+    const text = spec('  stem conv k3 s2 c8\n  stage conv k3 s1 c512 n1\n  head none', 'variant v { resolution 1000000 }');
     const c = compileSource(text, 'huge.effnet', { limits: { maxActivationBytes: Infinity, maxParams: Infinity } });
     expect(c.diagnostics.map((d) => `${d.code} ${d.range.start.line}:${d.range.start.column}`)).toEqual(['E045 3:3']);
     expect(c.diagnostics[0]!.message).toMatch(/^variant `v`: layer `features\.1\.0\.block\.0` needs \d+ workgroups, more than WebGPU's guaranteed 65535 × 65535 \(the wgsl target\)$/);

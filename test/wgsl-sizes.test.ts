@@ -6,12 +6,13 @@ import { modelNetwork, modelSpec } from '../src/graph/model-spec.js';
 import { shapesAt } from '../src/runtime/spec.js';
 import { tfjsRuntime } from '../src/runtime/tfjs.js';
 import { createWgslModel, InputSizeError, loadWgslWeights, type Weights } from '../src/runtime/wgsl.js';
+import { CONV2D } from '../src/runtime/kernels/conv2d.js';
 import { DEPTHWISE } from '../src/runtime/kernels/depthwise.js';
 import { POINTWISE } from '../src/runtime/kernels/pointwise.js';
 import { PRELUDE } from '../src/runtime/kernels/prelude.js';
 import { planWgsl } from '../src/runtime/wgsl-plan.js';
 import { programShaders } from '../src/runtime/wgsl-shaders.js';
-import { TILES } from '../src/runtime/wgsl-tiles.js';
+import { pointwisePixels, TILES } from '../src/runtime/wgsl-tiles.js';
 import { dawnDevice } from '../src/wgsl/dawn.js';
 import { classifierModule } from '../src/wgsl/load.js';
 import { graphOf, maxAbsDiff, readF32, root, tf, useBackend } from './support/tfjs.js';
@@ -77,16 +78,26 @@ describe('the plan at any size', () => {
     const plan = planWgsl(network, { height: 256, width: 320 });
     for (const s of plan.steps) {
       const c = s.consts as Record<string, number>;
-      const invocations =
+      const v = s.vec4 ? TILES.vector : 1;
+      const [invocations, perWorkgroup] =
         s.kind === 'pointwise'
-          ? Math.ceil(c.M! / TILES.pointwise.pixels) * Math.ceil(c.N! / TILES.pointwise.channels)
+          ? [Math.ceil(c.M! / c.RM!) * Math.ceil(c.N! / TILES.pointwise.channels), TILES.pointwise.workgroup]
           : s.kind === 'depthwise'
-            ? (c.HO! * Math.ceil(c.WO! / TILES.depthwise.pixels) * c.C!) / (s.vec4 ? TILES.vector : 1)
-            : undefined;
-      if (invocations !== undefined) expect(s.workgroups[0] * s.workgroups[1], s.layer).toBe(Math.ceil(invocations / TILES.workgroup));
+            ? [(c.HO! * Math.ceil(c.WO! / TILES.depthwise.pixels) * c.C!) / v, TILES.workgroup]
+            : s.kind === 'conv2d'
+              ? [Math.ceil((c.HO! * c.WO!) / TILES.conv2d.pixels) * Math.ceil(c.COUT! / (v * TILES.conv2d.vectors)), TILES.workgroup]
+              : [undefined, 0];
+      if (s.kind === 'pointwise') expect(c.RM, s.layer).toBe(pointwisePixels(c.M!));
+      if (invocations !== undefined) expect(s.workgroups[0] * s.workgroups[1], s.layer).toBe(Math.ceil(invocations / perWorkgroup));
     }
-    expect(POINTWISE).toContain(`const RM = ${TILES.pointwise.pixels}u;`);
+    // The head's 1×1 conv over 8×10 pixels: 10 tiles of 8; over 7×7 (b0 at 224), 7 tiles of 7, not 6 of 8 and one of 1.
+    expect(plan.steps.find((s) => s.layer === 'features.8')!.consts.RM).toBe(8);
+    expect(planWgsl(network, 224).steps.find((s) => s.layer === 'features.8')!.consts.RM).toBe(7);
+    expect([1, 7, 8, 9, 49, 196].map(pointwisePixels)).toEqual([1, 7, 8, 5, 7, 8]);
+    expect(POINTWISE).toContain(`@workgroup_size(${TILES.pointwise.workgroup})`);
+    expect(POINTWISE).toContain(`const CN = ${TILES.pointwise.channels}u;`);
     expect(DEPTHWISE).toContain(`const TX = ${TILES.depthwise.pixels}u;`);
+    expect(CONV2D).toContain(`const TP = ${TILES.conv2d.pixels}u;`);
     expect(PRELUDE).toContain(`* ${TILES.workgroup}u + lid`);
   });
 

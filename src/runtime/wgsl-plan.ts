@@ -1,5 +1,5 @@
 import { executedKernelFloats, inputChannels, InputSizeError, isDepthwise, kernelReach, paddingAt, shapesAt, type Activation, type Builder, type ConvSpec, type LayerSpec, type Network } from './spec.js';
-import { TILES } from './wgsl-tiles.js';
+import { pointwisePixels, TILES } from './wgsl-tiles.js';
 
 // A network as a sequence of WGSL dispatches for one image of one size: which
 // kernel, its baked constants, where its tensors lie in one activation arena
@@ -255,9 +255,10 @@ export function planWgsl(network: Network, size: number | InputSize, options: Pl
       const packed = pack({ kind: 'conv', spec: s });
       const base = { layer: s.name, act: s.act };
       if (pointwise) {
-        const tiles = Math.ceil((h * w) / TILES.pointwise.pixels) * Math.ceil(s.out / TILES.pointwise.channels);
-        const consts = { M: h * w, K: s.in, N: s.out, HAS_GATE: x.gate !== undefined, HAS_RESIDUAL: false };
-        step({ ...base, kind: 'pointwise', vec4: true, consts, workgroups: invocations(tiles, s.name) }, { input: x, output: out, ...(x.gate ? { gate: x.gate.tensor } : {}) }, packed);
+        const rows = pointwisePixels(h * w);
+        const tiles = Math.ceil((h * w) / rows) * Math.ceil(s.out / TILES.pointwise.channels);
+        const consts = { M: h * w, K: s.in, N: s.out, RM: rows, HAS_GATE: x.gate !== undefined, HAS_RESIDUAL: false };
+        step({ ...base, kind: 'pointwise', vec4: true, consts, workgroups: grid(Math.ceil(tiles / TILES.pointwise.workgroup), s.name) }, { input: x, output: out, ...(x.gate ? { gate: x.gate.tensor } : {}) }, packed);
       } else if (isDepthwise(s)) {
         const vec4 = s.out % TILES.vector === 0;
         const consts = { H: h, W: w, C: s.out, HO: ho, WO: wo, K: s.kernel, STRIDE: s.stride, DIL: s.dilation ?? 1, PAD_T: pt, PAD_L: pl };
@@ -265,7 +266,7 @@ export function planWgsl(network: Network, size: number | InputSize, options: Pl
       } else {
         const vec4 = s.out % TILES.vector === 0;
         const consts = { H: h, W: w, CIN: s.in, HO: ho, WO: wo, COUT: s.out, K: s.kernel, STRIDE: s.stride, DIL: s.dilation ?? 1, PAD_T: pt, PAD_L: pl, HAS_RESIDUAL: false };
-        step({ ...base, kind: 'conv2d', vec4, consts, workgroups: invocations((ho * wo * s.out) / (vec4 ? TILES.vector : 1), s.name) }, { input: x, output: out }, packed);
+        step({ ...base, kind: 'conv2d', vec4, consts, workgroups: invocations(Math.ceil((ho * wo) / TILES.conv2d.pixels) * Math.ceil(s.out / ((vec4 ? TILES.vector : 1) * TILES.conv2d.vectors)), s.name) }, { input: x, output: out }, packed);
       }
       return out;
     },
