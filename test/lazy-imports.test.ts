@@ -26,6 +26,9 @@ describe('what a command loads', () => {
     const own = effnetModulesOf(r.modules);
     expect(own).toContain('compile/compile.js');
     expect(own.filter((m) => EMITTERS.test(m) || m.startsWith('report/'))).toEqual([]);
+    // Nor what only writing or --format json|sarif needs (the writer brought node:crypto).
+    expect(own.filter((m) => ['io/write.js', 'diagnostics/json.js', 'diagnostics/sarif.js'].includes(m))).toEqual([]);
+    expect(r.modules).not.toContain('node:crypto');
   });
 
   it('report and diff: no emitter, formatter, TypeScript or model runtime', () => {

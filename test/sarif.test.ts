@@ -171,15 +171,15 @@ describe('JSON output', () => {
     expect(report.diagnostics[0].hint).toBe('the first is at 4:3');
   });
 
-  it('lists what each checked file compiled to', () => {
+  it('lists what each checked file compiled to', async () => {
     const good = compileSource(readFileSync(join(root, 'specs/efficientnet.effnet'), 'utf8'), 'specs/efficientnet.effnet');
-    const report = JSON.parse(renderCheck('json', [good, broken('even_kernel'), broken('compound_far_from_two')]));
+    const report = JSON.parse(await renderCheck('json', [good, broken('even_kernel'), broken('compound_far_from_two')]));
     expect(report.files).toEqual([
       { file: 'specs/efficientnet.effnet', family: 'efficientnet', variants: 10, errors: 0, warnings: 0 },
       { file: 'test/broken/even_kernel.effnet', errors: 1, warnings: 0 },
       { file: 'test/broken/compound_far_from_two.effnet', family: 'tiny', variants: 2, errors: 0, warnings: 1 },
     ]);
     expect(report.diagnostics.map((d: { code: string }) => d.code)).toEqual(['E020', 'W034']);
-    expect(validate(JSON.parse(renderCheck('sarif', [good, broken('even_kernel')])))).toBe(true);
+    expect(validate(JSON.parse(await renderCheck('sarif', [good, broken('even_kernel')])))).toBe(true);
   });
 });

@@ -15,10 +15,10 @@ export function registerCheck(program: Command, ctx: CommandContext): void {
       .description('check specs; diagnostics on stderr (with --format json or sarif: on stdout)')
       .argument('<spec...>', '.effnet files')
       .addOption(new Option('--format <format>', 'diagnostics as text (stderr), json or sarif (stdout)').choices([...CHECK_FORMATS]).default('text')),
-  ).action((specs: string[], flags: LimitFlags & { format: CheckFormat }) => {
+  ).action(async (specs: string[], flags: LimitFlags & { format: CheckFormat }) => {
     const cs = specs.map((s) => compile(s, compileOptions(flags)));
     if (flags.format !== 'text') {
-      io.stdout(renderCheck(flags.format, cs, program.version()));
+      io.stdout(await renderCheck(flags.format, cs, program.version()));
       const all = cs.flatMap((c) => c.diagnostics);
       return setCode(all.some((d) => USAGE_CODES.has(d.code)) ? 2 : hasErrors(all) ? 1 : 0);
     }

@@ -7,7 +7,7 @@ import type { Compilation, CompileOptions } from '../compile/compile.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../diagnostics/render.js';
 import { ReadError } from '../io/read.js';
-import { WriteError } from '../io/write.js';
+import { WriteError } from '../io/write-error.js';
 import { UsageError } from './usage.js';
 import { printableLines, USAGE_CODES, type CommandContext, type Io } from './io.js';
 

@@ -1,14 +1,14 @@
 import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
+import { WriteError } from './write-error.js';
 
 // Writing what a command makes, without harming what it did not make:
 // a new or regular file is replaced atomically (a private temp file, then a
 // rename), a character device or FIFO is written straight through (never
 // replaced: `--out /dev/null` must stay /dev/null), and anything else is refused.
 
-/** A path a command must not write; `message` is one line. */
-export class WriteError extends Error {}
+export { WriteError };
 
 const lstatOrUndefined = (path: string): Stats | undefined => {
   try {
