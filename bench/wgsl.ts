@@ -6,17 +6,12 @@ import { tfjsRuntime, type Tf } from '../src/runtime/tfjs.js';
 import { importTfjsModel } from '../src/tfjs/load.js';
 import { dawnDevice } from '../src/wgsl/dawn.js';
 import { classifierModule, importWgslModel } from '../src/wgsl/load.js';
+import { stats } from './shared.js';
 
 // The generated WGSL b0 @224, batch 1, against @tensorflow/tfjs-backend-webgpu
 // running the generated tfjs inference on the same Dawn adapter (OpenGL ES on
 // llvmpipe here), runs interleaved, same weights (the b0 fixture); and the same
 // WGSL model with half-float weights (`weightPrecision: 'f16'`) against its float32 self.
-
-const stats = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const r = (x: number) => Number(x.toFixed(3));
-  return { medianMs: r(s[s.length >> 1]!), minMs: r(s[0]!), maxMs: r(s[s.length - 1]!) };
-};
 
 export async function benchWgsl(runs: number) {
   const { device, gpu, label } = await dawnDevice('opengles');

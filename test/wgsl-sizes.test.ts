@@ -10,6 +10,8 @@ import { CONV2D } from '../src/runtime/kernels/conv2d.js';
 import { DEPTHWISE } from '../src/runtime/kernels/depthwise.js';
 import { POINTWISE } from '../src/runtime/kernels/pointwise.js';
 import { PRELUDE } from '../src/runtime/kernels/prelude.js';
+import { DENSE, POOL } from '../src/runtime/kernels/reduce.js';
+import { SCALE } from '../src/runtime/kernels/scale.js';
 import { planWgsl } from '../src/runtime/wgsl-plan.js';
 import { programShaders } from '../src/runtime/wgsl-shaders.js';
 import { pointwisePixels, TILES } from '../src/runtime/wgsl-tiles.js';
@@ -98,7 +100,12 @@ describe('the plan at any size', () => {
     expect(POINTWISE).toContain(`const CN = ${TILES.pointwise.channels}u;`);
     expect(DEPTHWISE).toContain(`const TX = ${TILES.depthwise.pixels}u;`);
     expect(CONV2D).toContain(`const TP = ${TILES.conv2d.pixels}u;`);
-    expect(PRELUDE).toContain(`* ${TILES.workgroup}u + lid`);
+    // Every kernel counts invocations with its own workgroup size.
+    expect(PRELUDE).toContain('* size + lid');
+    for (const [kernel, size] of [[POINTWISE, TILES.pointwise.workgroup], [CONV2D, TILES.workgroup], [DEPTHWISE, TILES.workgroup], [POOL, TILES.workgroup], [DENSE, TILES.workgroup], [SCALE, TILES.workgroup]] as const) {
+      expect(kernel).toContain(`@workgroup_size(${size})`);
+      expect(kernel).toContain(`invocation(wid, lid, ${size}u)`);
+    }
   });
 
   it('shaders carry code only: no comments, no substitution point left', () => {

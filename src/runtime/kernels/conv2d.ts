@@ -53,7 +53,7 @@ fn put(p: u32, co: u32, v: VT) {
 
 @compute @workgroup_size(${TILES.workgroup})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = invocation(wid, lid);
+  let i = invocation(wid, lid, ${TILES.workgroup}u);
   if (i >= (HO * WO + TP - 1u) / TP * NCG) {
     return;
   }

@@ -34,7 +34,7 @@ fn put(oy: u32, ox: u32, c: u32, v: VT) {
 
 @compute @workgroup_size(${TILES.workgroup})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = invocation(wid, lid);
+  let i = invocation(wid, lid, ${TILES.workgroup}u);
   if (i >= HO * XG * (C / V)) {
     return;
   }

@@ -62,7 +62,7 @@ fn put(m: u32, n: u32, v: vec4<f32>) {
 
 @compute @workgroup_size(${TILES.pointwise.workgroup})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.x + wid.y * {{WG_X}}u) * ${TILES.pointwise.workgroup}u + lid;
+  let i = invocation(wid, lid, ${TILES.pointwise.workgroup}u);
   if (i >= MG * NG) {
     return;
   }

@@ -12,8 +12,6 @@ import { TILES } from '../wgsl-tiles.js';
 // are stored is decided in this file alone. Explanations live here, in
 // TypeScript comments, so the shaders carry code only.
 
-const WG = `${TILES.workgroup}u`;
-
 /** How the weight chunks hold weights: float32, or IEEE half floats two per u32 (arithmetic is f32 either way). */
 export type WeightStorage = 'f32' | 'f16';
 
@@ -50,7 +48,8 @@ fn wt4(i: u32) -> vec4<f32> {
  * Bindings, `Params` (where this dispatch's tensors start, in floats: in the arena and in the bound
  * weight chunk), `wt(i)` and `wt4(i)` (the weight at i, and the four from i), the activation {{ACT}}
  * (an expression in x: f32), `erf_` for gelu (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7: WGSL
- * has none), and the invocation index across a 2-D grid of workgroups, {{WG_X}} per row.
+ * has none), and the invocation index across a 2-D grid of workgroups, {{WG_X}} per row, of `size`
+ * invocations each (the kernel's @workgroup_size).
  */
 export function prelude(weights: WeightStorage): string {
   return `struct Params {
@@ -75,8 +74,8 @@ fn act(x: f32) -> f32 {
   return {{ACT}};
 }
 
-fn invocation(wid: vec3u, lid: u32) -> u32 {
-  return (wid.x + wid.y * {{WG_X}}u) * ${WG} + lid;
+fn invocation(wid: vec3u, lid: u32, size: u32) -> u32 {
+  return (wid.x + wid.y * {{WG_X}}u) * size + lid;
 }
 `;
 }

@@ -10,7 +10,7 @@ const C = {{C}}u;
 
 @compute @workgroup_size(${TILES.workgroup})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let c = invocation(wid, lid);
+  let c = invocation(wid, lid, ${WG});
   if (c >= C) {
     return;
   }
@@ -70,7 +70,7 @@ const OUT = {{OUT}}u;
 
 @compute @workgroup_size(${TILES.workgroup})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let o = invocation(wid, lid);
+  let o = invocation(wid, lid, ${WG});
   if (o >= OUT) {
     return;
   }

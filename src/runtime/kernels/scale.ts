@@ -11,7 +11,7 @@ const HAS_RESIDUAL = {{HAS_RESIDUAL}};
 
 @compute @workgroup_size(${TILES.workgroup})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = invocation(wid, lid);
+  let i = invocation(wid, lid, ${TILES.workgroup}u);
   if (i >= HW * C) {
     return;
   }
