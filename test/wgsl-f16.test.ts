@@ -124,7 +124,7 @@ describe('on Dawn (OpenGL ES on llvmpipe)', () => {
       `
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = invocation(wid, lid);
+  let i = invocation(wid, lid, 64u);
   if (i >= ${count}u) {
     return;
   }
