@@ -1,9 +1,8 @@
 import { TILES } from '../wgsl-tiles.js';
+import { lines, range } from './unroll.js';
 
 const TP = TILES.conv2d.pixels;
 const CG = TILES.conv2d.vectors;
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-const lines = (n: number, line: (i: number) => string) => range(n).map(line).join('\n');
 /** Every (pixel, channel group) pair of the tile, as text. */
 const tile = (line: (j: number, g: number) => string) => range(TP).flatMap((j) => range(CG).map((g) => line(j, g))).join('\n');
 

@@ -1,8 +1,7 @@
 import { TILES } from '../wgsl-tiles.js';
+import { lines, range } from './unroll.js';
 
 const TX = TILES.depthwise.pixels;
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-const lines = (n: number, line: (j: number) => string) => range(n).map(line).join('\n');
 
 /**
  * Depthwise k×k convolution; weights [K][K][C]. Each invocation computes TX horizontally adjacent

@@ -1,9 +1,8 @@
 import { TILES } from '../wgsl-tiles.js';
+import { lines, range } from './unroll.js';
 
 const RMAX = TILES.pointwise.pixels;
 const CG = TILES.pointwise.channels / 4;
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-const lines = (n: number, line: (i: number) => string) => range(n).map(line).join('\n');
 /** Text for pixel row r of the tile; rows past the first exist only when RM (a constant, so the compiler drops the test) has them. */
 const row = (r: number, indent: string, body: string[]) => (r === 0 ? body.map((l) => indent + l) : [`${indent}if (${r}u < RM) {`, ...body.map((l) => `${indent}  ${l}`), `${indent}}`]).join('\n');
 
