@@ -214,7 +214,7 @@ export function planWgsl(network: Network, size: number | InputSize, options: Pl
     if (rows > MAX_GRID) throw new PlanError(`layer \`${layer}\` needs ${workgroups} workgroups, more than WebGPU's guaranteed ${MAX_GRID} × ${MAX_GRID}`, layer, 'limit');
     return [Math.min(workgroups, MAX_GRID), rows];
   };
-  const invocations = (n: number, layer: string) => grid(Math.ceil(n / TILES.workgroup), layer);
+  const invocations = (n: number, layer: string, perWorkgroup: number = TILES.workgroup) => grid(Math.ceil(n / perWorkgroup), layer);
   const step = (s: Omit<Step, 'params' | 'chunk'>, io: StepTensors, w?: { chunk: number; weights: number; bias: number }) => {
     for (const t of [io.input, io.gate, io.residual]) if (t) use(t);
     const full: Step = { ...s, params: { input: 0, output: 0, residual: 0, gate: 0, weights: w?.weights ?? 0, bias: w?.bias ?? 0 }, chunk: w?.chunk ?? 0 };
@@ -262,7 +262,7 @@ export function planWgsl(network: Network, size: number | InputSize, options: Pl
         const rows = pointwisePixels(h * w);
         const tiles = Math.ceil((h * w) / rows) * Math.ceil(s.out / TILES.pointwise.channels);
         const consts = { M: h * w, K: s.in, N: s.out, RM: rows, HAS_GATE: x.gate !== undefined, HAS_RESIDUAL: false };
-        step({ ...base, kind: 'pointwise', vec4: true, consts, workgroups: grid(Math.ceil(tiles / TILES.pointwise.workgroup), s.name) }, { input: x, output: out, ...(x.gate ? { gate: x.gate.tensor } : {}) }, packed);
+        step({ ...base, kind: 'pointwise', vec4: true, consts, workgroups: invocations(tiles, s.name, TILES.pointwise.workgroup) }, { input: x, output: out, ...(x.gate ? { gate: x.gate.tensor } : {}) }, packed);
       } else if (isDepthwise(s)) {
         const vec4 = s.out % TILES.vector === 0;
         const consts = { H: h, W: w, C: s.out, HO: ho, WO: wo, K: s.kernel, STRIDE: s.stride, DIL: s.dilation ?? 1, PAD_T: pt, PAD_L: pl };

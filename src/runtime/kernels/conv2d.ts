@@ -1,10 +1,10 @@
 import { TILES } from '../wgsl-tiles.js';
-import { lines, range } from './unroll.js';
+import { lines, pairs, range } from './unroll.js';
 
 const TP = TILES.conv2d.pixels;
 const CG = TILES.conv2d.vectors;
 /** Every (pixel, channel group) pair of the tile, as text. */
-const tile = (line: (j: number, g: number) => string) => range(TP).flatMap((j) => range(CG).map((g) => line(j, g))).join('\n');
+const tile = (line: (j: number, g: number) => string) => pairs(TP, CG, line);
 
 /**
  * Full k×k convolution, groups 1; weights HWIO [K][K][CIN][COUT]. Stems, fused MBConv, edge residual.

@@ -1,5 +1,5 @@
 import { TILES } from '../wgsl-tiles.js';
-import { lines, range } from './unroll.js';
+import { lines, pairs, range } from './unroll.js';
 
 const RMAX = TILES.pointwise.pixels;
 const CG = TILES.pointwise.channels / 4;
@@ -68,9 +68,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let n0 = (i % NG) * CN;
   let m0 = (i / NG) * RM;
 ${lines(RMAX, (r) => `  let row${r} = P.input + min(m0 + ${r}u, M - 1u) * K;`)}
-${range(RMAX)
-  .flatMap((r) => range(CG).map((c) => `  var a${r}_${c} = vec4<f32>(0.0);`))
-  .join('\n')}
+${pairs(RMAX, CG, (r, c) => `  var a${r}_${c} = vec4<f32>(0.0);`)}
   for (var k = 0u; k < K; k++) {
     var g = 1.0;
     if (HAS_GATE) {
@@ -80,7 +78,7 @@ ${lines(CG, (c) => `    let w${c} = four(P.weights + k * N + n0 + ${4 * c}u, n0 
 ${lines(RMAX, (r) => row(r, '    ', [`let x${r} = arena[row${r} + k];`, ...range(CG).map((c) => `a${r}_${c} += x${r} * w${c};`)]))}
   }
   var tile: array<vec4<f32>, ${RMAX * CG}>;
-${range(RMAX).flatMap((r) => range(CG).map((c) => `  tile[${r * CG + c}] = a${r}_${c};`)).join('\n')}
+${pairs(RMAX, CG, (r, c) => `  tile[${r * CG + c}] = a${r}_${c};`)}
   for (var c = 0u; c < ${CG}u; c++) {
     let n = n0 + c * 4u;
     let b = four(P.bias + n, n);
