@@ -1,7 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TokenType } from 'chevrotain';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { allTokens, createLexer } from '../src/lexer/tokens.js';
+import { createToken, Lexer } from '../src/lexer/chevrotain.js';
+import { allTokens, createLexer, Identifier } from '../src/lexer/tokens.js';
+import { fuzzParams } from './support/fuzz-budget.js';
 import { EffnetParser } from '../src/parser/parser.js';
 import { root, runLogged } from './support/imports.js';
 
@@ -41,6 +45,87 @@ describe("Chevrotain's definition checks", () => {
     const family = allTokens.find((t) => t.name === 'Kw_family')!;
     expect(family.PATTERN).toBe('family');
     expect(createLexer().tokenize('families family').tokens.map((t) => t.tokenType.name)).toEqual(['Identifier', 'Kw_family']);
+  });
+});
+
+/**
+ * The token types again without `start_chars_hint`: Chevrotain works the start characters out from the patterns.
+ * `line_breaks` stays (Chevrotain cannot tell that a negated set such as `[^*]` takes a line break); the tests below hold the `false` ones to the text.
+ */
+function unhinted(): TokenType[] {
+  const copies = new Map<string, TokenType>();
+  const copy = (t: TokenType): TokenType => {
+    const made = copies.get(t.name);
+    if (made) return made;
+    const config = {
+      name: t.name,
+      pattern: t.PATTERN!,
+      ...(t.GROUP !== undefined ? { group: t.GROUP } : {}),
+      ...(t.LABEL !== undefined ? { label: t.LABEL } : {}),
+      ...(t.CATEGORIES?.length ? { categories: t.CATEGORIES.map(copy) } : {}),
+      ...(t.LONGER_ALT ? { longer_alt: copy(t.LONGER_ALT as TokenType) } : {}),
+      ...(t.LINE_BREAKS !== undefined ? { line_breaks: t.LINE_BREAKS } : {}),
+    };
+    const c = createToken(config);
+    copies.set(t.name, c);
+    return c;
+  };
+  copy(Identifier); // the keywords' longer alternative, made before them
+  return allTokens.map(copy);
+}
+
+describe("the lexer's start-character and line-break hints (tokens.ts)", () => {
+  const shipped = createLexer();
+  const derived = new Lexer(unhinted(), { positionTracking: 'onlyStart', ensureOptimizations: true });
+  const lex = (l: Lexer, text: string) => {
+    const r = l.tokenize(text);
+    const tokens = (ts: typeof r.tokens) => ts.map((t) => [t.tokenType.name, t.image, t.startOffset, t.startLine, t.startColumn]);
+    return { tokens: tokens(r.tokens), malformed: tokens(r.groups['malformed'] ?? []), errors: r.errors.map((e) => [e.offset, e.length, e.line, e.column]) };
+  };
+
+  it('every pattern that is a RegExp carries both hints (else Chevrotain parses it at every start-up)', () => {
+    const missing = allTokens.filter((t) => t.PATTERN instanceof RegExp && t.PATTERN !== Lexer.NA && (!Array.isArray(t.START_CHARS_HINT) || t.LINE_BREAKS === undefined)).map((t) => t.name);
+    expect(missing).toEqual([]);
+  });
+
+  // Every character a token starts with or ends at, line breaks of each kind, and a few that none takes.
+  const alphabet = [...'azAZ_ksecn09.-+eE{}/*#\n\r\t @é', '\r\n', '/*', '*/', '//', 'k3', '1e-3', 'family', 'expand_from'];
+  // 'max': lengths up to 300 units (fast-check's default size keeps strings to a few units).
+  const text = fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 300, size: 'max' });
+
+  it("each RegExp's matches, wherever they start, begin with a hinted character and span lines only where it says so", () => {
+    const patterns = allTokens.filter((t) => t.PATTERN instanceof RegExp && t.PATTERN !== Lexer.NA);
+    fc.assert(
+      fc.property(text, (s) => {
+        for (const t of patterns) {
+          const re = new RegExp((t.PATTERN as RegExp).source, 'y');
+          for (let at = 0; at < s.length; at++) {
+            re.lastIndex = at;
+            const m = re.exec(s)?.[0];
+            if (!m) continue;
+            expect(t.START_CHARS_HINT, `${t.name} ${JSON.stringify(m)}`).toContain(m[0]);
+            if (t.LINE_BREAKS === false) expect(m, t.name).not.toMatch(/[\r\n]/);
+          }
+        }
+      }),
+      fuzzParams(200),
+    );
+  });
+
+  it('lex every shipped spec as the lexer that derives its start characters does', () => {
+    for (const f of readdirSync(join(root, 'specs'))) {
+      const text = readFileSync(join(root, 'specs', f), 'utf8');
+      expect(lex(shipped, text), f).toEqual(lex(derived, text));
+    }
+  });
+
+  it('lex random text as the lexer that derives its start characters does: tokens, lines and columns, malformed comments, errors', () => {
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(lex(shipped, s)).toEqual(lex(derived, s));
+      }),
+      fuzzParams(300),
+    );
   });
 });
 

@@ -4,25 +4,34 @@ import { createToken, Lexer } from './chevrotain.js';
 // Statements need no terminator: a statement's options continue only on its
 // keyword's line (the parser gates them), so layout between statements is free.
 
-export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
-export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: Lexer.SKIPPED });
+// Every RegExp token says which characters it can start with (`start_chars_hint`) and whether
+// it can span lines (`line_breaks`): Chevrotain otherwise works both out at every start-up by
+// parsing each pattern, about 4 ms of `effnet check`. test/parser-startup.test.ts holds each
+// pattern to its hints.
+const chars = (s: string): string[] => [...s];
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_';
+const DIGITS = '0123456789';
+
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED, start_chars_hint: chars(' \t\r\n'), line_breaks: true });
+export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: Lexer.SKIPPED, start_chars_hint: ['/'], line_breaks: false });
 export const BlockComment = createToken({
   name: 'BlockComment',
   pattern: /\/\*[^*]*\*+(?:[^/*][^*]*\*+)*\//,
   group: Lexer.SKIPPED,
+  start_chars_hint: ['/'],
   line_breaks: true,
 });
 
 /** Lexed only to be diagnosed (parse.ts): a `/*` never closed, a `#` comment. */
-export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, group: 'malformed', line_breaks: true });
-export const HashComment = createToken({ name: 'HashComment', pattern: /#[^\n\r]*/, group: 'malformed' });
+export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, group: 'malformed', start_chars_hint: ['/'], line_breaks: true });
+export const HashComment = createToken({ name: 'HashComment', pattern: /#[^\n\r]*/, group: 'malformed', start_chars_hint: ['#'], line_breaks: false });
 
 /** Any token that can stand as an argument: the parser's error productions consume these. */
 export const Word = createToken({ name: 'Word', pattern: Lexer.NA });
 /** Any word of a line, statement keywords included: what an unknown statement swallows up to its line's end. */
 export const LineWord = createToken({ name: 'LineWord', pattern: Lexer.NA });
 
-export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [Word, LineWord] });
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [Word, LineWord], start_chars_hint: chars(LETTERS), line_breaks: false });
 
 /** timm-style compact attributes: k3 (kernel) s2 (stride) e6 (expand) c24 (channels) n2 (repeats); k3.5.7 (mixed kernels). */
 export const Compact = createToken({
@@ -30,16 +39,21 @@ export const Compact = createToken({
   pattern: /[ksecn]\d+(?:\.\d+)*/,
   longer_alt: Identifier,
   categories: [Word, LineWord],
+  start_chars_hint: chars('ksecn'),
+  line_breaks: false,
 });
 
 export const NumberLiteral = createToken({
   name: 'NumberLiteral',
   pattern: /-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/,
   categories: [Word, LineWord],
+  start_chars_hint: chars('-.' + DIGITS),
+  line_breaks: false,
 });
 
-export const LCurly = createToken({ name: 'LCurly', pattern: /\{/, label: "'{'" });
-export const RCurly = createToken({ name: 'RCurly', pattern: /\}/, label: "'}'" });
+// One character as a string: Chevrotain reads a string pattern's first character and line breaks.
+export const LCurly = createToken({ name: 'LCurly', pattern: '{', label: "'{'" });
+export const RCurly = createToken({ name: 'RCurly', pattern: '}', label: "'}'" });
 
 const keywords: TokenType[] = [];
 let optionKeywords = false;
