@@ -1,5 +1,5 @@
 import { blockKind } from '../blocks/registry.js';
-import type { Block, BlockLayer, ConvLayer, LinearLayer, VariantGraph } from './graph.js';
+import type { Block, BlockLayer, ConvLayer, ConvRole, LinearLayer, VariantGraph } from './graph.js';
 import type { BlockSpec, Builder, ClassifierSpec, ConvSpec, FeatureSpec, LayerSpec, LinearSpec, Network, SeSpec } from '../runtime/spec.js';
 
 // A variant graph restated as the runtime's layer specs: what generated model
@@ -52,9 +52,9 @@ function conv(l: ConvLayer, timm?: [string, string]): ConvSpec {
 }
 
 /** timm's names for one layer of a block: its kind's (src/blocks/) for its role. */
-function timmNames(b: Block, l: BlockLayer, prefix: string): [string, string] {
+function timmNames(b: Block, l: BlockLayer, prefix: string, roles: ReadonlySet<ConvRole>): [string, string] {
   if (l.op === 'se') return [`${prefix}.se.conv_reduce`, `${prefix}.se.conv_expand`];
-  const [convName, bn] = blockKind(b.type).timm(l.role, new Set(b.layers.flatMap((x) => (x.op === 'conv' ? [x.role] : []))));
+  const [convName, bn] = blockKind(b.type).timm(l.role, roles);
   return [`${prefix}.${convName}`, `${prefix}.${bn}`];
 }
 
@@ -77,10 +77,11 @@ export function modelSpec(g: VariantGraph): ModelSpec {
       ...(features.has(s.index) ? { feature: features.get(s.index)! } : {}),
       blocks: s.blocks.map((b) => {
         const prefix = `blocks.${s.index - 1}.${b.index}`;
+        const roles = new Set(b.layers.flatMap((x) => (x.op === 'conv' ? [x.role] : [])));
         return {
           spec: { name: b.name, residual: b.residual, dropPath: b.dropPath },
           layers: b.layers.map((l): BlockLayerSpec => {
-            const names = timm ? timmNames(b, l, prefix) : undefined;
+            const names = timm ? timmNames(b, l, prefix, roles) : undefined;
             return l.op === 'se'
               ? { kind: 'se', spec: { name: l.name, channels: l.inShape[0], squeeze: l.squeeze, act: l.act, gate: l.gate, ...(names ? { timm: names } : {}) } }
               : { kind: 'conv', spec: conv(l, names) };

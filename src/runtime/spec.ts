@@ -222,18 +222,24 @@ export function paddingMode(s: ConvSpec, height?: number, width?: number): 'vali
 /** An input the network cannot take: a convolution would have no output pixels. */
 export class InputSizeError extends Error {}
 
+/** A convolution's padding ([top, bottom, left, right]) and output size on an h×w input; an InputSizeError when it leaves no output pixel. */
+export function convGeometry(s: ConvSpec, h: number, w: number): { pad: [number, number, number, number]; height: number; width: number } {
+  const pad = paddingAt(s, h, w);
+  const reach = kernelReach(s);
+  const height = Math.floor((h + pad[0] + pad[1] - reach) / s.stride) + 1;
+  const width = Math.floor((w + pad[2] + pad[3] - reach) / s.stride) + 1;
+  if (height < 1 || width < 1) throw new InputSizeError(`layer \`${s.name}\` gets ${h}×${w} pixels, too few for its ${s.kernel}×${s.kernel} kernel`);
+  return { pad, height, width };
+}
+
 /** [height, width, channels] of each feature map (or of the last convolution's output for a classifier) for an input of this size. */
 export function shapesAt(network: Network, height: number, width: number): { output: [number, number, number]; features: [number, number, number][] } {
   const features: [number, number, number][] = [];
   type S = [number, number, number];
   const out = network<S>([height, width, inputChannels(network)], {
     conv([h, w], s) {
-      const [t, b, l, r] = paddingAt(s, h, w);
-      const reach = kernelReach(s);
-      const oh = Math.floor((h + t + b - reach) / s.stride) + 1;
-      const ow = Math.floor((w + l + r - reach) / s.stride) + 1;
-      if (oh < 1 || ow < 1) throw new InputSizeError(`layer \`${s.name}\` gets ${h}×${w} pixels, too few for its ${s.kernel}×${s.kernel} kernel`);
-      return [oh, ow, s.out];
+      const { height, width } = convGeometry(s, h, w);
+      return [height, width, s.out];
     },
     se: (x) => x,
     block: (x, _s, body) => body(x),

@@ -1,4 +1,4 @@
-import { executedKernelFloats, inputChannels, InputSizeError, isDepthwise, kernelReach, paddingAt, shapesAt, type Activation, type Builder, type ConvSpec, type LayerSpec, type Network } from './spec.js';
+import { convGeometry, executedKernelFloats, inputChannels, InputSizeError, isDepthwise, type Activation, type Builder, type ConvSpec, type LayerSpec, type Network } from './spec.js';
 import { pointwisePixels, TILES } from './wgsl-tiles.js';
 
 // A network as a sequence of WGSL dispatches for one image of one size: which
@@ -174,8 +174,6 @@ const mib = (floats: number) => `${((floats * 4) / 2 ** 20).toFixed(1)} MiB`;
 export function planWgsl(network: Network, size: number | InputSize, options: PlanOptions = {}): WgslPlan {
   const { height, width } = typeof size === 'number' ? { height: size, width: size } : size;
   if (![height, width].every((n) => Number.isSafeInteger(n) && n >= 0)) throw new InputSizeError(`an image is a whole number of pixels high and wide, not ${height}×${width}`);
-  // An empty or too small image: the error names the first layer left without pixels.
-  shapesAt(network, height, width);
   const lives: Life[] = [];
   const steps: Step[] = [];
   const tensorOf = new Map<Step, StepTensors>();
@@ -216,8 +214,13 @@ export function planWgsl(network: Network, size: number | InputSize, options: Pl
   };
   const invocations = (n: number, layer: string, perWorkgroup: number = TILES.workgroup) => grid(Math.ceil(n / perWorkgroup), layer);
   const step = (s: Omit<Step, 'params' | 'chunk'>, io: StepTensors, w?: { chunk: number; weights: number; bias: number }) => {
-    for (const t of [io.input, io.gate, io.residual]) if (t) use(t);
-    const full: Step = { ...s, params: { input: 0, output: 0, residual: 0, gate: 0, weights: w?.weights ?? 0, bias: w?.bias ?? 0 }, chunk: w?.chunk ?? 0 };
+    use(io.input);
+    if (io.gate) use(io.gate);
+    if (io.residual) use(io.residual);
+    // `s` is each call's own literal: completed in place (`check` plans every variant of a family).
+    const full = s as Step;
+    full.params = { input: 0, output: 0, residual: 0, gate: 0, weights: w?.weights ?? 0, bias: w?.bias ?? 0 };
+    full.chunk = w?.chunk ?? 0;
     tensorOf.set(full, io);
     steps.push(full);
   };
@@ -226,7 +229,7 @@ export function planWgsl(network: Network, size: number | InputSize, options: Pl
     const out = tensor(x.shape);
     const [h, w, c] = x.shape;
     const consts = { HW: h * w, C: c, HAS_GATE: x.gate !== undefined, HAS_RESIDUAL: residual !== undefined };
-    step({ kind: 'scale', layer, act: 'identity', vec4: false, consts, workgroups: invocations(h * w * c, layer) }, { input: x, output: out, ...(x.gate ? { gate: x.gate.tensor } : {}), ...(residual ? { residual } : {}) });
+    step({ kind: 'scale', layer, act: 'identity', vec4: false, consts, workgroups: invocations(h * w * c, layer) }, { input: x, output: out, gate: x.gate?.tensor, residual });
     return out;
   };
   const applied = new Map<Tensor, Tensor>();
@@ -246,31 +249,29 @@ export function planWgsl(network: Network, size: number | InputSize, options: Pl
   const builder: Builder<Tensor> = {
     conv(x, s: ConvSpec) {
       const [h, w, c] = x.shape;
-      const [pt, pb, pl, pr] = paddingAt(s, h, w);
+      // An image too small for the layer is an InputSizeError naming it (as runtimes' shapesAt words it).
+      const { pad, height: ho, width: wo } = convGeometry(s, h, w);
+      const [pt, pb, pl, pr] = pad;
       const pointwise = s.kernel === 1 && s.stride === 1 && !isDepthwise(s) && pt + pb + pl + pr === 0;
       // Only the 1×1 kernel scales its input channels as it reads them (a gate leaves the shape as it is).
       if (!pointwise) x = plain(x);
-      const reach = kernelReach(s);
-      const ho = Math.floor((h + pt + pb - reach) / s.stride) + 1;
-      const wo = Math.floor((w + pl + pr - reach) / s.stride) + 1;
       if (c !== s.in) throw new PlanError(`layer \`${s.name}\` takes ${s.in} channels but gets ${c}`, s.name, 'sequence');
       // A grouped or mixed convolution runs as the dense (or depthwise) kernel fold.ts lays out.
       const out = tensor([ho, wo, s.out]);
       const packed = pack({ kind: 'conv', spec: s });
-      const base = { layer: s.name, act: s.act };
       if (pointwise) {
         const rows = pointwisePixels(h * w);
         const tiles = Math.ceil((h * w) / rows) * Math.ceil(s.out / TILES.pointwise.channels);
         const consts = { M: h * w, K: s.in, N: s.out, RM: rows, HAS_GATE: x.gate !== undefined, HAS_RESIDUAL: false };
-        step({ ...base, kind: 'pointwise', vec4: true, consts, workgroups: invocations(tiles, s.name, TILES.pointwise.workgroup) }, { input: x, output: out, ...(x.gate ? { gate: x.gate.tensor } : {}) }, packed);
+        step({ layer: s.name, act: s.act, kind: 'pointwise', vec4: true, consts, workgroups: invocations(tiles, s.name, TILES.pointwise.workgroup) }, { input: x, output: out, gate: x.gate?.tensor }, packed);
       } else if (isDepthwise(s)) {
         const vec4 = s.out % TILES.vector === 0;
         const consts = { H: h, W: w, C: s.out, HO: ho, WO: wo, K: s.kernel, STRIDE: s.stride, DIL: s.dilation ?? 1, PAD_T: pt, PAD_L: pl };
-        step({ ...base, kind: 'depthwise', vec4, consts, workgroups: invocations((ho * Math.ceil(wo / TILES.depthwise.pixels) * s.out) / (vec4 ? TILES.vector : 1), s.name) }, { input: x, output: out }, packed);
+        step({ layer: s.name, act: s.act, kind: 'depthwise', vec4, consts, workgroups: invocations((ho * Math.ceil(wo / TILES.depthwise.pixels) * s.out) / (vec4 ? TILES.vector : 1), s.name) }, { input: x, output: out }, packed);
       } else {
         const vec4 = s.out % TILES.vector === 0;
         const consts = { H: h, W: w, CIN: s.in, HO: ho, WO: wo, COUT: s.out, K: s.kernel, STRIDE: s.stride, DIL: s.dilation ?? 1, PAD_T: pt, PAD_L: pl, HAS_RESIDUAL: false };
-        step({ ...base, kind: 'conv2d', vec4, consts, workgroups: invocations(Math.ceil((ho * wo) / TILES.conv2d.pixels) * Math.ceil(s.out / ((vec4 ? TILES.vector : 1) * TILES.conv2d.vectors)), s.name) }, { input: x, output: out }, packed);
+        step({ layer: s.name, act: s.act, kind: 'conv2d', vec4, consts, workgroups: invocations(Math.ceil((ho * wo) / TILES.conv2d.pixels) * Math.ceil(s.out / ((vec4 ? TILES.vector : 1) * TILES.conv2d.vectors)), s.name) }, { input: x, output: out }, packed);
       }
       return out;
     },
