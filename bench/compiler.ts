@@ -50,18 +50,22 @@ export interface CompilerRatio {
   ratio: number;
   goal: number;
   met: boolean;
+  /** Runs of each side, interleaved. */
+  samples: number;
 }
 
 const ratio = (what: string, ms: number[], baseline: string, baseMs: number[], goal: number): CompilerRatio => {
   const r = median(ms) / median(baseMs);
-  return { what, ms: round(median(ms)), baselineMs: round(median(baseMs)), baseline, ratio: round(r, 2), goal, met: r <= goal };
+  return { what, ms: round(median(ms)), baselineMs: round(median(baseMs)), baseline, ratio: round(r, 2), goal, met: r <= goal, samples: ms.length };
 };
 
 /**
- * The three ratios; `runs` cold generates (the slowest part) and 3 × `runs` of each short
- * command. `root`: the checkout whose built CLI and specs/ are measured (another one: a before/after).
+ * The three ratios; `runs` cold generates (the slowest part) and `shortRuns` of each short command
+ * (a third of a second each: their medians move by a few percent between runs of 9 on this 2-core
+ * machine, as much as the gap to a goal). `root`: the checkout whose built CLI and specs/ are
+ * measured (another one: a before/after).
  */
-export function benchCompiler(runs = 3, root = here): { coldGenerate: CompilerRatio; noopCheck: CompilerRatio; check: CompilerRatio; outputFiles: number } {
+export function benchCompiler(runs = 3, root = here, shortRuns = 25): { coldGenerate: CompilerRatio; noopCheck: CompilerRatio; check: CompilerRatio; outputFiles: number } {
   const cli = join(root, 'dist/src/cli/main.js');
   const work = mkdtempSync(join(tmpdir(), 'effnet-bench-compiler-'));
   try {
@@ -83,7 +87,7 @@ export function benchCompiler(runs = 3, root = here): { coldGenerate: CompilerRa
     const node: number[] = [];
     const noop: number[] = [];
     const check: number[] = [];
-    for (let i = 0; i < 3 * runs; i++) {
+    for (let i = 0; i < shortRuns; i++) {
       node.push(timed(root, ['-e', '0']));
       noop.push(timed(root, [cli, 'generate', '--check', '--out', out], env));
       check.push(timed(root, [cli, 'check', 'specs/efficientnet.effnet']));

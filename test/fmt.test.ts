@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileSource } from '../src/compile/compile.js';
-import { effnetLexer } from '../src/lexer/tokens.js';
+import { scan } from '../src/lexer/scan.js';
 import { formatSpec } from '../src/format/format.js';
 import { randomSpec } from './support/random-spec.js';
 
@@ -140,7 +140,7 @@ describe('fmt on random specs', () => {
 });
 
 /** Token images in order: what the parser sees, layout aside. */
-const tokenImages = (text: string) => effnetLexer.tokenize(text).tokens.map((t) => t.image);
+const tokenImages = (text: string) => scan(text).tokens.map((t) => t.image);
 
 // Wild specs: any words in any order, broken over lines anywhere, comments of every kind
 // anywhere (inside statements too). Those that parse must keep their tokens, their statements

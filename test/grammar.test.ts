@@ -8,7 +8,8 @@ import { grammarTextMate, textMateGrammar, type TextMateRule } from '../src/gram
 import { grammarFiles } from '../src/grammar/write.js';
 import { BLOCK_ALIASES, BLOCK_TYPES } from '../src/blocks/registry.js';
 import { ACTIVATION_ALIASES, ACTIVATIONS } from '../src/ir/ir.js';
-import { BlockComment, effnetLexer, KEYWORDS, LineComment, STATEMENT_KEYWORDS } from '../src/lexer/tokens.js';
+import { scan } from '../src/lexer/scan.js';
+import { BlockComment, KEYWORDS, LineComment, STATEMENT_KEYWORDS } from '../src/lexer/tokens.js';
 import { effnetParser } from '../src/parser/parser.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -191,7 +192,7 @@ function expectedScope(type: string, image: string, previous: string | undefined
 
 function checkHighlighting(text: string, file: string): void {
   const scopes = highlight(text);
-  const lexed = effnetLexer.tokenize(text);
+  const lexed = scan(text);
   expect(lexed.errors, file).toEqual([]);
   let previous: string | undefined;
   for (const t of lexed.tokens) {
@@ -250,7 +251,7 @@ describe('TextMate grammar', () => {
       checkHighlighting(text, file);
       // Spelt out for the most common word: `stage` is a statement keyword.
       const scopes = highlight(text);
-      const stages = effnetLexer.tokenize(text).tokens.filter((t) => t.tokenType.name === 'Kw_stage');
+      const stages = scan(text).tokens.filter((t) => t.tokenType.name === 'Kw_stage');
       expect(stages.length).toBeGreaterThan(0);
       for (const t of stages) expect(scopes[t.startOffset]).toEqual(['keyword.control.effnet']);
     });

@@ -4,14 +4,17 @@ import type { TokenType } from 'chevrotain';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createToken, Lexer } from '../src/lexer/chevrotain.js';
+import { scan } from '../src/lexer/scan.js';
 import { allTokens, createLexer, Identifier } from '../src/lexer/tokens.js';
 import { fuzzParams } from './support/fuzz-budget.js';
 import { EffnetParser } from '../src/parser/parser.js';
 import { root, runLogged } from './support/imports.js';
 
-// The shipped lexer and parser skip Chevrotain's checks of their definitions to start
-// faster (issue 15, item 5); the checks run here instead, so a grammar change that breaks
-// them still fails. And the CLI loads Chevrotain as its one bundled file, not its module tree.
+// The parser skips Chevrotain's checks of its definition to start faster (issue 15, item 5),
+// and specs are lexed by scan.ts instead of a Chevrotain Lexer built at every start-up; the
+// checks run here instead, and scan.ts is held to Chevrotain's Lexer of the same tokens, so a
+// grammar or token change that breaks either still fails. And the CLI loads Chevrotain as its
+// one bundled file, not its module tree.
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -26,7 +29,7 @@ describe("Chevrotain's definition checks", () => {
     // The validated lexer reads a spec as the shipped one does.
     const text = 'family f {\n  stage mbconv k3 s2 e6 c24 n2 expand_from 8 // x\n}\n';
     const images = (l: typeof lexer) => l.tokenize(text).tokens.map((t) => `${t.tokenType.name}:${t.image}`);
-    expect(images(lexer)).toEqual(images(createLexer()));
+    expect(images(lexer)).toEqual(scan(text).tokens.map((t) => `${t.tokenType.name}:${t.image}`));
     expect(images(lexer)).toEqual([
       'Kw_family:family', 'Identifier:f', 'LCurly:{',
       'Kw_stage:stage', 'Identifier:mbconv', 'Compact:k3', 'Compact:s2', 'Compact:e6', 'Compact:c24', 'Compact:n2', 'Kw_expand_from:expand_from', 'NumberLiteral:8',
@@ -74,22 +77,28 @@ function unhinted(): TokenType[] {
   return allTokens.map(copy);
 }
 
-describe("the lexer's start-character and line-break hints (tokens.ts)", () => {
-  const shipped = createLexer();
+describe("scan.ts, the lexer specs go through, against Chevrotain's Lexer of the same tokens", () => {
+  // Chevrotain's, working out where each pattern can start itself (the hints are what scan.ts dispatches on) …
   const derived = new Lexer(unhinted(), { positionTracking: 'onlyStart', ensureOptimizations: true });
-  const lex = (l: Lexer, text: string) => {
-    const r = l.tokenize(text);
-    const tokens = (ts: typeof r.tokens) => ts.map((t) => [t.tokenType.name, t.image, t.startOffset, t.startLine, t.startColumn]);
-    return { tokens: tokens(r.tokens), malformed: tokens(r.groups['malformed'] ?? []), errors: r.errors.map((e) => [e.offset, e.length, e.line, e.column]) };
+  // … and of the very token types (the parser matches tokens by their index).
+  const same = createLexer();
+  type Lexed = ReturnType<typeof scan>;
+  const shape = (r: Lexed, idx = false) => {
+    const tokens = (ts: Lexed['tokens']) => ts.map((t) => [t.tokenType.name, t.image, t.startOffset, t.startLine, t.startColumn, ...(idx ? [t.tokenTypeIdx] : [])]);
+    return { tokens: tokens(r.tokens), groups: Object.fromEntries(Object.entries(r.groups).map(([g, ts]) => [g, tokens(ts)])), errors: r.errors.map((e) => [e.offset, e.length, e.line, e.column]) };
+  };
+  const agree = (text: string, what?: string) => {
+    expect(shape(scan(text)), what).toEqual(shape(derived.tokenize(text)));
+    expect(shape(scan(text), true), what).toEqual(shape(same.tokenize(text), true));
   };
 
-  it('every pattern that is a RegExp carries both hints (else Chevrotain parses it at every start-up)', () => {
+  it('every pattern that is a RegExp carries both hints', () => {
     const missing = allTokens.filter((t) => t.PATTERN instanceof RegExp && t.PATTERN !== Lexer.NA && (!Array.isArray(t.START_CHARS_HINT) || t.LINE_BREAKS === undefined)).map((t) => t.name);
     expect(missing).toEqual([]);
   });
 
   // Every character a token starts with or ends at, line breaks of each kind, and a few that none takes.
-  const alphabet = [...'azAZ_ksecn09.-+eE{}/*#\n\r\t @é', '\r\n', '/*', '*/', '//', 'k3', '1e-3', 'family', 'expand_from'];
+  const alphabet = [...'azAZ_ksecn09.-+eE{}/*#\n\r\t @é', '\r\n', '/*', '*/', '//', 'k3', '1e-3', 'family', 'families', 'expand_from'];
   // 'max': lengths up to 300 units (fast-check's default size keeps strings to a few units).
   const text = fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 300, size: 'max' });
 
@@ -112,20 +121,24 @@ describe("the lexer's start-character and line-break hints (tokens.ts)", () => {
     );
   });
 
-  it('lex every shipped spec as the lexer that derives its start characters does', () => {
-    for (const f of readdirSync(join(root, 'specs'))) {
-      const text = readFileSync(join(root, 'specs', f), 'utf8');
-      expect(lex(shipped, text), f).toEqual(lex(derived, text));
-    }
+  it('lexes every spec of the repository alike: shipped, examples, the hostile corpus', () => {
+    const specs = ['specs', 'examples', 'test/hostile'].flatMap((dir) =>
+      readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.effnet')).map((f) => join(dir, f)),
+    );
+    expect(specs.length).toBeGreaterThan(20);
+    for (const f of specs) agree(readFileSync(join(root, f), 'utf8'), f);
   });
 
-  it('lex random text as the lexer that derives its start characters does: tokens, lines and columns, malformed comments, errors', () => {
+  it('lexes random text alike: tokens, lines and columns, the malformed group, errors', () => {
     fc.assert(
-      fc.property(text, (s) => {
-        expect(lex(shipped, s)).toEqual(lex(derived, s));
-      }),
+      fc.property(text, (s) => agree(s)),
       fuzzParams(300),
     );
+  });
+
+  it('lexes edge cases alike', () => {
+    for (const s of ['', '\r', '\r\r\n\n', 'é', 'éé family', '/* a\r\n b */ c', '/* never closed\n x', '# hash\nfamily', 'family_x familyx family', 'k3.5.7 k3.a 1.e5 -.5 - .', '\u2028x', '{}{'])
+      agree(s, JSON.stringify(s));
   });
 });
 

@@ -5,9 +5,9 @@ import { createToken, Lexer } from './chevrotain.js';
 // keyword's line (the parser gates them), so layout between statements is free.
 
 // Every RegExp token says which characters it can start with (`start_chars_hint`) and whether
-// it can span lines (`line_breaks`): Chevrotain otherwise works both out at every start-up by
-// parsing each pattern, about 4 ms of `effnet check`. test/parser-startup.test.ts holds each
-// pattern to its hints.
+// it can span lines (`line_breaks`): scan.ts, the lexer specs go through, dispatches on both
+// (Chevrotain's Lexer would work them out by parsing each pattern). test/parser-startup.test.ts
+// holds each pattern to its hints.
 const chars = (s: string): string[] => [...s];
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_';
 const DIGITS = '0123456789';
@@ -167,17 +167,13 @@ export const allTokens: TokenType[] = [
 ];
 
 /**
- * The lexer of specs. Start positions only: a token's end follows from its image
- * (parse.ts tokenRange), and full tracking costs about 200 bytes a token instead of 80.
- * Chevrotain's checks of the token definitions cost every run's start-up and can only
- * fail when this file changes, so the shipped lexer skips them; a test builds one with
- * `validate` (test/parser-startup.test.ts).
+ * Chevrotain's lexer of these tokens: what scan.ts, the lexer specs go through, is held to
+ * (test/parser-startup.test.ts). Start positions only, as scan.ts: a token's end follows from
+ * its image (parse.ts tokenRange). `validate` runs Chevrotain's checks of the definitions.
  */
 export function createLexer({ validate = false }: { validate?: boolean } = {}): Lexer {
   return new Lexer(allTokens, { positionTracking: 'onlyStart', ensureOptimizations: false, skipValidations: !validate });
 }
-
-export const effnetLexer = createLexer();
 
 /** How a token type reads in a message: `stage`, `{`, a number, a name. */
 export function describeToken(t: TokenType): string {

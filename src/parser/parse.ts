@@ -3,7 +3,8 @@ import { clip, DiagnosticSink, type Range } from '../diagnostics/diagnostic.js';
 import { printable } from '../diagnostics/render.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { overrun, type Budget } from '../lexer/budget.js';
-import { effnetLexer, STATEMENT_KEYWORDS } from '../lexer/tokens.js';
+import { scan } from '../lexer/scan.js';
+import { STATEMENT_KEYWORDS } from '../lexer/tokens.js';
 import { effnetParser } from './parser.js';
 
 export interface ParseResult {
@@ -23,6 +24,8 @@ export function tokenRange(t: IToken): Range {
   const start = { line, column, offset: t.startOffset };
   const image = t.image;
   const end = Number.isNaN(t.startOffset) ? start.offset : t.startOffset + image.length;
+  // Only a comment spans lines: every other token ends on its own line (and is most of a spec).
+  if (!image.includes('\n') && !image.includes('\r')) return { start, end: { line, column: column + image.length, offset: end } };
   let endLine = line;
   let lineStart = -column + 1; // offset in `image` of the current line's first column
   for (const m of image.matchAll(/\r\n?|\n/g)) {
@@ -69,7 +72,7 @@ export function parseText(text: string, sink: DiagnosticSink, budget: Budget = D
     reportOverrun(text, over, sink);
     return { cst: undefined, unrecognised: true };
   }
-  const lexed = effnetLexer.tokenize(text);
+  const lexed = scan(text);
   for (const e of lexed.errors) {
     const start = { line: e.line ?? 1, column: e.column ?? 1, offset: e.offset };
     const ch = text.slice(e.offset, e.offset + Math.min(e.length, 41));
