@@ -204,7 +204,7 @@ describe('arbitrary input never throws and returns promptly', () => {
   it('random byte strings (as UTF-8 and as Latin-1)', () => {
     const utf8 = new TextDecoder('utf-8', { fatal: false });
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => {
+      fc.property(fc.uint8Array({ maxLength: 2048, size: 'max' }), (bytes) => {
         for (const text of [utf8.decode(bytes), String.fromCharCode(...bytes)]) {
           savingFailures(text, 'bytes', () => {
             const r = timedCompile(text);
@@ -219,7 +219,7 @@ describe('arbitrary input never throws and returns promptly', () => {
 
   it('random unicode strings', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 1000 }), fc.string({ unit: 'grapheme', maxLength: 300 })), (text) =>
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 1000, size: 'max' }), fc.string({ unit: 'grapheme', maxLength: 300, size: 'max' })), (text) =>
         savingFailures(text, 'unicode', () => {
           const r = timedCompile(text);
           checkBasics(text, r);
@@ -233,7 +233,7 @@ describe('arbitrary input never throws and returns promptly', () => {
   it('random strings over the language alphabet', () => {
     const alphabet = [...'familystagecnvk01234569.e-{}{} \n\n\r\t/*_#'];
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 800 }), (text) =>
+      fc.property(fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 800, size: 'max' }), (text) =>
         savingFailures(text, 'alphabet', () => {
           const r = timedCompile(text);
           checkBasics(text, r);
