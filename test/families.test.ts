@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compileFile } from '../src/compile/compile.js';
 import type { Shape, VariantGraph } from '../src/graph/graph.js';
+import { modelNetwork, modelSpec } from '../src/graph/model-spec.js';
+import { planWgsl } from '../src/runtime/wgsl-plan.js';
 
 // The shipped specs against published figures:
 // - every model in test/fixtures/torchvision-reference.json (made with
@@ -164,4 +166,29 @@ describe('published parameter counts (within 1 %)', () => {
       expect(Math.abs(got - p.params) / p.params).toBeLessThan(0.01);
     });
   }
+});
+
+describe('the layer specs `check` plans from (modelSpec without checkpoint names)', () => {
+  it('plan every shipped variant as the named specs do, and hold no checkpoint name', () => {
+    const names = /"(timm|torchvision)"/;
+    let variants = 0;
+    for (const f of readdirSync(fileURLToPath(new URL('../specs/', import.meta.url))).filter((f) => f.endsWith('.effnet'))) {
+      const c = compileFile(fileURLToPath(new URL(`../specs/${f}`, import.meta.url)));
+      for (const g of c.graphs) {
+        const bare = modelSpec(g, { checkpointNames: false });
+        const named = modelSpec(g);
+        expect(JSON.stringify(bare), `${f} ${g.variant}`).not.toMatch(names);
+        // The packing holds each layer's spec itself: compared by name.
+        const plan = (m: typeof bare) => {
+          const p = planWgsl(modelNetwork(m), g.resolution);
+          return { ...p, packing: p.packing.map((k) => ({ ...k, layer: k.layer.spec.name })) };
+        };
+        expect(plan(bare), `${f} ${g.variant}`).toEqual(plan(named));
+        variants++;
+      }
+    }
+    expect(variants).toBeGreaterThan(50);
+    // The named specs do carry them (EfficientNet's timm names).
+    expect(JSON.stringify(modelSpec(compileFile(fileURLToPath(new URL('../specs/efficientnet.effnet', import.meta.url))).graphs[0]!))).toMatch(/"timm":\["conv_stem","bn1"\]/);
+  });
 });

@@ -29,9 +29,9 @@ export interface ModelSpec {
   classifier: ClassifierSpec | null;
 }
 
-function conv(l: ConvLayer, timm?: [string, string]): ConvSpec {
+function conv(l: ConvLayer, timm?: [string, string], names = true): ConvSpec {
   // A torchvision name only where it is not the layer's own (MobileNetV2's project).
-  const torchvision = l.checkpoint && (l.checkpoint[0] !== `${l.name}.0` || l.checkpoint[1] !== `${l.name}.1`) ? l.checkpoint : undefined;
+  const torchvision = names && l.checkpoint && (l.checkpoint[0] !== `${l.name}.0` || l.checkpoint[1] !== `${l.name}.1`) ? l.checkpoint : undefined;
   return {
     name: l.name,
     in: l.inShape[0],
@@ -65,31 +65,33 @@ function linear(l: LinearLayer, timm?: string, timmConv = false): LinearSpec {
 /**
  * A variant's layer specs, with timm names wherever timm's EfficientNet builder has the layer
  * (timm's MobileNets differ from torchvision's beyond names: no timm layout for them).
+ * `checkpointNames: false` leaves out every checkpoint name (timm's, torchvision's where not the
+ * layer's own): the shapes alone, as `check` plans every variant from them.
  */
-export function modelSpec(g: VariantGraph): ModelSpec {
+export function modelSpec(g: VariantGraph, { checkpointNames = true }: { checkpointNames?: boolean } = {}): ModelSpec {
   const cls = g.classifier;
-  const timm = g.naming === 'efficientnet';
+  const timm = checkpointNames && g.naming === 'efficientnet';
   const features = new Map(g.features.map((f) => [f.stage, { name: f.name, channels: f.shape[0], stride: f.stride }]));
   return {
-    stem: conv(g.stem, timm ? ['conv_stem', 'bn1'] : undefined),
+    stem: conv(g.stem, timm ? ['conv_stem', 'bn1'] : undefined, checkpointNames),
     stages: g.stages.map((s) => ({
       index: s.index,
       ...(features.has(s.index) ? { feature: features.get(s.index)! } : {}),
       blocks: s.blocks.map((b) => {
         const prefix = `blocks.${s.index - 1}.${b.index}`;
-        const roles = new Set(b.layers.flatMap((x) => (x.op === 'conv' ? [x.role] : [])));
+        const roles = timm ? new Set(b.layers.flatMap((x) => (x.op === 'conv' ? [x.role] : []))) : undefined;
         return {
           spec: { name: b.name, residual: b.residual, dropPath: b.dropPath },
           layers: b.layers.map((l): BlockLayerSpec => {
-            const names = timm ? timmNames(b, l, prefix, roles) : undefined;
+            const names = roles ? timmNames(b, l, prefix, roles) : undefined;
             return l.op === 'se'
               ? { kind: 'se', spec: { name: l.name, channels: l.inShape[0], squeeze: l.squeeze, act: l.act, gate: l.gate, ...(names ? { timm: names } : {}) } }
-              : { kind: 'conv', spec: conv(l, names) };
+              : { kind: 'conv', spec: conv(l, names, checkpointNames) };
           }),
         };
       }),
     })),
-    head: g.head ? conv(g.head, timm ? ['conv_head', 'bn2'] : undefined) : null,
+    head: g.head ? conv(g.head, timm ? ['conv_head', 'bn2'] : undefined, checkpointNames) : null,
     // timm's builder holds a hidden classifier layer as `conv_head`, a 1×1 convolution with bias on the pooled map
     // (LCNet, MobileNetV3); its last 1×1 conv before the pool is then a block, so a head conv too has no timm name to share.
     classifier: cls && {

@@ -31,7 +31,7 @@ function layerRanges(g: VariantGraph, net: NetworkIR): Map<string, Range> {
 /** Plans `g` for WGSL; false (with an E045 or E046 error) when the plan is refused. */
 export function checkTargets(g: VariantGraph, net: NetworkIR, variantRange: Range, sink: DiagnosticSink): boolean {
   try {
-    planWgsl(modelNetwork(modelSpec(g)), g.resolution);
+    planWgsl(modelNetwork(modelSpec(g, { checkpointNames: false })), g.resolution);
     return true;
   } catch (e) {
     if (!(e instanceof PlanError)) throw e;
