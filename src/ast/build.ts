@@ -16,8 +16,13 @@ const isToken = (e: CstElement): e is IToken => 'image' in e;
 function eachToken(node: CstNode, visit: (t: IToken) => void): void {
   const stack: CstNode[] = [node];
   for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
-    for (const list of Object.values(n.children)) {
-      for (const e of list ?? []) {
+    // Indexed loops: this walk runs for every statement's range, and each run of `check` meets it cold.
+    const children = n.children;
+    for (const key in children) {
+      const list = children[key];
+      if (list === undefined) continue;
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i]!;
         if (!isToken(e)) stack.push(e);
         else if (!Number.isNaN(e.startOffset)) visit(e);
       }
