@@ -61,11 +61,12 @@ for (const t of allTokens) {
   if (t.PATTERN === Lexer.NA) continue;
   const starts = typeof t.PATTERN === 'string' ? [t.PATTERN[0]!] : t.START_CHARS_HINT;
   if (!Array.isArray(starts)) throw new Error(`${t.name}: a RegExp token needs start_chars_hint`);
+  const rule = ruleOf(t);
   for (const c of starts) {
     const code = typeof c === 'number' ? c : c.charCodeAt(0);
-    const list = byStart.get(code) ?? [];
-    if (!list.includes(ruleOf(t))) list.push(ruleOf(t));
-    byStart.set(code, list);
+    const list = byStart.get(code);
+    if (list === undefined) byStart.set(code, [rule]);
+    else if (!list.includes(rule)) list.push(rule);
   }
 }
 

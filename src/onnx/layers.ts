@@ -1,7 +1,7 @@
 import type { Weights } from '../runtime/checkpoint.js';
 import { slot } from '../runtime/fold.js';
 import { convParts } from '../runtime/tfjs-split.js';
-import { kernelReach, paddingAt, type Builder, type ConvSpec } from '../runtime/spec.js';
+import { convGeometry, paddingAt, type Builder, type ConvSpec } from '../runtime/spec.js';
 import { activate } from './activations.js';
 import type { GraphBuilder } from './graph-builder.js';
 import { onnxConvParts } from './weights.js';
@@ -35,9 +35,6 @@ function pads(s: ConvSpec, x: Value): Pads {
   return { pads: [t, l, b, r] };
 }
 
-/** Output size along one axis, as runtime/spec.ts shapesAt computes it. */
-const outSize = (size: number, before: number, after: number, s: ConvSpec) => Math.floor((size + before + after - kernelReach(s)) / s.stride) + 1;
-
 export function onnxBuilder(g: GraphBuilder, weights: Weights, features: Value[]): Builder<Value> {
   /** One Conv node with its folded weight and bias initializers. */
   const convNode = (x: string, name: string, spec: ConvSpec, at: Value, p: { weight: Float32Array; bias: Float32Array; group: number; in: number; out: number; kernel: number }, doc?: string) => {
@@ -62,14 +59,9 @@ export function onnxBuilder(g: GraphBuilder, weights: Weights, features: Value[]
         const outputs = parts.map((p, j) => convNode(inputs[j]!, `${convName}.${j}`, specs[j]!, x, p, doc));
         y = g.node('Concat', convName, outputs, { axis: 1 });
       }
-      let h: number | undefined;
-      let w: number | undefined;
-      if (x.h !== undefined && x.w !== undefined) {
-        const [t, b, l, r] = paddingAt(s, x.h, x.w);
-        h = outSize(x.h, t, b, s);
-        w = outSize(x.w, l, r, s);
-      }
-      return { name: activate(g, y, s.act, `${s.name}.act`), c: s.out, h, w };
+      // A fixed input size is the variant's own, which its graph already holds to every layer.
+      const out = x.h !== undefined && x.w !== undefined ? convGeometry(s, x.h, x.w) : undefined;
+      return { name: activate(g, y, s.act, `${s.name}.act`), c: s.out, h: out?.height, w: out?.width };
     },
 
     se(x, s) {
